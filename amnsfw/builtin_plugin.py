@@ -1,0 +1,16 @@
+"""amnsfw's own components, registered through the plugin hooks like any other."""
+import importlib
+from typing import Mapping
+
+from amnsfw.hookspecs import hookimpl
+
+#: Packages whose modules register the core's components where they define them.
+CORE_PACKAGES = ('amnsfw.models', 'amnsfw.datasets', 'amnsfw.evaluation',
+                 'amnsfw.engine')
+
+
+@hookimpl
+def amnsfw_register_components(registries: Mapping) -> None:
+    """Import the core's component packages (their decorators register them)."""
+    for package in CORE_PACKAGES:
+        importlib.import_module(package)

@@ -1,0 +1,59 @@
+"""The ``amnsfw`` command: inspect plugins and registered components."""
+import argparse
+import sys
+from typing import List, Optional
+
+from amnsfw.plugins import component_owners, load_plugins
+from amnsfw.registry import REGISTRIES
+
+
+def _list_plugins(args: argparse.Namespace) -> int:
+    host = load_plugins()
+    for plugin in host.plugins.values():
+        print(f'{plugin.name}  distribution={plugin.distribution}  '
+              f'version={plugin.version}')
+        if plugin.error:
+            print(f'    FAILED: {plugin.error}')
+        for kind, names in sorted(plugin.components.items()):
+            print(f'    {kind}: {", ".join(names)}')
+    return 0
+
+
+def _list_components(args: argparse.Namespace) -> int:
+    owners = component_owners()
+    kinds = [args.kind] if args.kind else sorted(REGISTRIES)
+    for kind in kinds:
+        registry = REGISTRIES[kind]
+        print(f'{kind}:')
+        for name in sorted(registry.module_dict):
+            owner = owners.get((kind, name), '?')
+            print(f'    {name}  [{owner}]')
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``amnsfw`` command."""
+    parser = argparse.ArgumentParser(
+        prog='amnsfw',
+        description='Inspect amnsfw plugins and registered components.')
+    commands = parser.add_subparsers(dest='command', required=True)
+    plugins = commands.add_parser(
+        'plugins', help='list loaded plugins, their versions and components')
+    plugins.set_defaults(run=_list_plugins)
+    components = commands.add_parser(
+        'components', help='list registered components by kind')
+    components.add_argument(
+        'kind', nargs='?', choices=sorted(REGISTRIES),
+        help='only this kind of component')
+    components.set_defaults(run=_list_components)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the ``amnsfw`` command with ``argv`` (default: ``sys.argv``)."""
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Data sets, their transforms and samplers."""

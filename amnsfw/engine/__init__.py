@@ -1,0 +1,1 @@
+"""Training-loop extensions: MMEngine hooks."""

@@ -1,0 +1,1 @@
+"""Models: backbones, tokenizers, maskers, loss heads and retrievers."""
