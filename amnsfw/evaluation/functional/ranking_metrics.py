@@ -1,0 +1,235 @@
+"""Retrieval metrics (R@K, mAP, mINP) from feature matrices, in query chunks.
+
+Peers build the full Q x G similarity matrix and argsort it, which runs out
+of memory at ICFG-PEDES sizes; here at most ``chunk_size`` rows of it exist
+at a time and no argsort over the gallery is kept.
+"""
+from typing import Dict, Mapping, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+#: One (N, D) embedding matrix, or several by name (e.g. RDE's
+#: ``{'global': ..., 'tse': ...}``), all with the same N.
+Features = Union[Tensor, Mapping[str, Tensor]]
+
+
+def check_ranking_args(ks: Sequence[int], chunk_size: int) -> Tuple[int, ...]:
+    """Check the cut-offs and the chunk size of :func:`retrieval_metrics`.
+
+    Args:
+        ks (Sequence[int]): Cut-offs K of R@K, each a positive integer.
+        chunk_size (int): Number of queries ranked at a time, positive.
+
+    Returns:
+        Tuple[int, ...]: The cut-offs as a tuple.
+    """
+    ks = tuple(ks)
+    if not ks or any(isinstance(k, bool) or not isinstance(k, int) or k < 1
+                     for k in ks):
+        raise ValueError(f'ks must be a non-empty sequence of positive '
+                         f'integers, got {ks!r}')
+    if (isinstance(chunk_size, bool) or not isinstance(chunk_size, int)
+            or chunk_size < 1):
+        raise ValueError(
+            f'chunk_size must be a positive integer, got {chunk_size!r}')
+    return ks
+
+
+def _normalized(feats: Features, side: str) -> Dict[str, Tensor]:
+    """L2-normalise every embedding of one side, in float32, by name."""
+    named = {'feats': feats} if isinstance(feats, Tensor) else dict(feats)
+    if not named:
+        raise ValueError(f'{side} features are an empty dict')
+    normalized = {}
+    for name, value in named.items():
+        if value.dim() != 2:
+            raise ValueError(f'{side} embedding {name!r} must be an (N, D) '
+                             f'matrix, got shape {tuple(value.shape)}')
+        if not torch.isfinite(value).all():
+            raise ValueError(f'{side} embedding {name!r} has NaN or '
+                             f'infinite values')
+        normalized[name] = F.normalize(value.float(), dim=1)
+    lengths = {name: value.shape[0] for name, value in normalized.items()}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(
+            f'{side} embeddings differ in their number of items: {lengths}')
+    return normalized
+
+
+def _normalized_pair(
+    query_feats: Features, gallery_feats: Features
+) -> Tuple[Dict[str, Tensor], Dict[str, Tensor]]:
+    """Normalise both sides and check that their embeddings match."""
+    if isinstance(query_feats, Tensor) != isinstance(gallery_feats, Tensor):
+        raise TypeError(
+            'query and gallery features must both be tensors or both be '
+            f'dicts of tensors, got {type(query_feats).__name__} and '
+            f'{type(gallery_feats).__name__}')
+    query = _normalized(query_feats, 'query')
+    gallery = _normalized(gallery_feats, 'gallery')
+    if query.keys() != gallery.keys():
+        raise ValueError('query and gallery features must have the same '
+                         f'embeddings, got {sorted(query)} and '
+                         f'{sorted(gallery)}')
+    for name, value in query.items():
+        if value.shape[1] != gallery[name].shape[1]:
+            raise ValueError(
+                f'embedding {name!r} has dimension {value.shape[1]} in the '
+                f'query and {gallery[name].shape[1]} in the gallery')
+    return query, gallery
+
+
+def _mean_cosine(query: Dict[str, Tensor],
+                 gallery: Dict[str, Tensor]) -> Tensor:
+    """Mean over embeddings of the dot products of normalised features."""
+    return sum(value @ gallery[name].T
+               for name, value in query.items()) / len(query)
+
+
+def similarity(query_feats: Features, gallery_feats: Features) -> Tensor:
+    """Similarity of every query to every gallery item.
+
+    With E embeddings per item (one for a plain tensor),
+    ``S_qg = (1/E) sum_e cos(q_e, g_e)``: each embedding is L2-normalised,
+    then the per-embedding dot products are averaged (RDE's inference
+    similarity for its global and TSE embeddings).
+
+    Args:
+        query_feats (Tensor | Mapping[str, Tensor]): Query features, an
+            (Q, D) matrix or a dict of (Q, D_e) matrices.
+        gallery_feats (Tensor | Mapping[str, Tensor]): Gallery features of
+            the same kind, with the same dict keys and dimensions.
+
+    Returns:
+        Tensor: The (Q, G) float32 similarity matrix.
+    """
+    return _mean_cosine(*_normalized_pair(query_feats, gallery_feats))
+
+
+def _relevant_ranks(sims: Tensor,
+                    relevant: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+    """Pessimistic 1-based ranks of each row's relevant items.
+
+    The k-th relevant item by descending score has rank
+    ``k + #{irrelevant items with score >= its score}``, i.e. among equal
+    scores irrelevant items come first. Every row needs a relevant item.
+
+    Args:
+        sims (Tensor): (C, G) similarities.
+        relevant (Tensor): (C, G) bool relevance.
+
+    Returns:
+        Tuple[Tensor, Tensor, Tensor]: ``ranks`` (C, R) int64, ascending per
+        row, padded to the chunk's largest relevant count R; ``valid`` (C, R)
+        bool mask of the real entries; ``num_relevant`` (C,) int64.
+    """
+    num_relevant = relevant.sum(dim=1)
+    max_relevant = int(num_relevant.max())
+    # Relevant scores, descending; padding is -inf.
+    relevant_scores = sims.masked_fill(~relevant, float('-inf')).topk(
+        max_relevant, dim=1).values
+    # Irrelevant scores, ascending; relevant slots are -inf and sort first.
+    irrelevant_sorted = sims.masked_fill(relevant, float('-inf')).sort(
+        dim=1).values
+    # All scores are finite, so the -inf slots never count as >= a score.
+    num_irrelevant_ge = sims.shape[1] - torch.searchsorted(
+        irrelevant_sorted, relevant_scores.contiguous())
+    positions = torch.arange(1, max_relevant + 1, device=sims.device)
+    ranks = positions + num_irrelevant_ge
+    valid = positions <= num_relevant[:, None]
+    return ranks, valid, num_relevant
+
+
+def retrieval_metrics(query_feats: Features,
+                      gallery_feats: Features,
+                      query_pids: Tensor,
+                      gallery_pids: Tensor,
+                      ks: Sequence[int] = (1, 5, 10),
+                      chunk_size: int = 1024) -> Dict[str, float]:
+    """Ranking metrics of queries against a gallery, in percent.
+
+    Similarities are those of :func:`similarity`. A query's relevant items
+    are all gallery items with its person id. Let ``r_1 < ... < r_n`` be the
+    1-based ranks of a query's ``n`` relevant items in its ranking of the
+    whole gallery by descending similarity. Then, averaged over queries:
+
+    - ``R@K = [r_1 <= K]``: at least one relevant item in the top K;
+    - ``AP = (1/n) sum_j rel_j * precision@j = (1/n) sum_k k / r_k``;
+    - ``INP = n / r_n``: inverse negative penalty of the last relevant item.
+
+    Ties are pessimistic: among items with equal similarity, irrelevant
+    items rank before relevant ones, so
+    ``r_k = k + #{irrelevant items with similarity >= that of the k-th
+    relevant item}``. This is a deterministic lower bound of what an
+    arbitrary (unstable argsort) tie order gives.
+
+    Only ``chunk_size`` queries are ranked at a time, so memory is
+    O(chunk_size x G), never O(Q x G). Sums accumulate in float64.
+
+    Args:
+        query_feats (Tensor | Mapping[str, Tensor]): Query features, an
+            (Q, D) matrix or a dict of (Q, D_e) matrices.
+        gallery_feats (Tensor | Mapping[str, Tensor]): Gallery features of
+            the same kind, with the same dict keys and dimensions.
+        query_pids (Tensor): (Q,) person ids of the queries.
+        gallery_pids (Tensor): (G,) person ids of the gallery items.
+        ks (Sequence[int]): Cut-offs K of R@K. Defaults to (1, 5, 10).
+        chunk_size (int): Number of queries ranked at a time.
+            Defaults to 1024.
+
+    Returns:
+        Dict[str, float]: ``'R{K}'`` for each K, ``'mAP'`` and ``'mINP'``,
+        all in percent.
+
+    Raises:
+        ValueError: If a query has no relevant gallery item (a broken
+            split), or if shapes, ids, ``ks`` or ``chunk_size`` are invalid.
+    """
+    ks = check_ranking_args(ks, chunk_size)
+    query, gallery = _normalized_pair(query_feats, gallery_feats)
+    num_queries = next(iter(query.values())).shape[0]
+    num_gallery = next(iter(gallery.values())).shape[0]
+    if num_queries == 0:
+        raise ValueError('there are no queries to evaluate')
+    if query_pids.shape != (num_queries, ):
+        raise ValueError(f'query_pids must have shape ({num_queries},), got '
+                         f'{tuple(query_pids.shape)}')
+    if gallery_pids.shape != (num_gallery, ):
+        raise ValueError(f'gallery_pids must have shape ({num_gallery},), '
+                         f'got {tuple(gallery_pids.shape)}')
+    device = next(iter(query.values())).device
+    query_pids = query_pids.to(device)
+    gallery_pids = gallery_pids.to(device)
+    orphans = (~torch.isin(query_pids, gallery_pids)).nonzero().flatten()
+    if len(orphans):
+        shown = orphans[:10].tolist()
+        raise ValueError(
+            f'{len(orphans)} of {num_queries} queries have no relevant '
+            f'gallery item (a broken split); first query indices {shown} '
+            f'with person ids {query_pids[shown].tolist()}')
+
+    hits = {k: 0 for k in ks}
+    ap_sum = inp_sum = 0.
+    for start in range(0, num_queries, chunk_size):
+        stop = min(start + chunk_size, num_queries)
+        chunk = {name: value[start:stop] for name, value in query.items()}
+        sims = _mean_cosine(chunk, gallery)
+        relevant = query_pids[start:stop, None] == gallery_pids[None]
+        ranks, valid, num_relevant = _relevant_ranks(sims, relevant)
+        for k in ks:
+            hits[k] += int((ranks[:, 0] <= k).sum())
+        # The k-th relevant item's precision@r_k is k / r_k.
+        precisions = torch.arange(
+            1, ranks.shape[1] + 1, dtype=torch.float64,
+            device=device) / ranks.double()
+        ap_sum += float(((precisions * valid).sum(dim=1) /
+                         num_relevant.double()).sum())
+        last_ranks = ranks.gather(1, (num_relevant - 1)[:, None]).squeeze(1)
+        inp_sum += float((num_relevant.double() / last_ranks.double()).sum())
+
+    metrics = {f'R{k}': 100. * hits[k] / num_queries for k in ks}
+    metrics['mAP'] = 100. * ap_sum / num_queries
+    metrics['mINP'] = 100. * inp_sum / num_queries
+    return metrics
