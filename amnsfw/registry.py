@@ -12,15 +12,16 @@ plugins (:mod:`amnsfw.plugins`) on first lookup, so a config can name a
 plugin's component without any import.
 """
 import difflib
-from typing import Dict, List, Optional, Type
+from typing import Any, Dict, List, Optional, Type
 
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
-from mmengine.registry import Registry
+from mmengine.registry import DefaultScope, Registry
 
 SCOPE = 'amnsfw'
 
@@ -48,6 +49,12 @@ class ComponentRegistry(Registry):
         from amnsfw.plugins import load_plugins
         load_plugins()
         super().import_from_location()
+
+    def build(self, cfg: dict, *args, **kwargs) -> Any:
+        """Build ``cfg`` in this registry's scope, whatever the caller's
+        default scope (a runner of another scope must not redirect it)."""
+        with DefaultScope.overwrite_default_scope(self.scope):
+            return super().build(cfg, *args, **kwargs)
 
     def get(self, key: str) -> Optional[Type]:
         obj = super().get(key)
@@ -105,14 +112,16 @@ DATASETS = _child('dataset', MMENGINE_DATASETS, 'amnsfw.datasets')
 #: mmpretrain's are reached by scoped name (``mmpretrain.RandomErasing``).
 TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS,
                     'amnsfw.datasets.transforms')
-DATA_SAMPLERS = _child('sampler', MMENGINE_DATA_SAMPLERS,
-                       'amnsfw.datasets.samplers')
+DATA_SAMPLERS = _child('sampler', MMENGINE_DATA_SAMPLERS, 'amnsfw.datasets')
+#: Collate functions; the runner looks them up by scoped name
+#: (``collate_fn=dict(type='amnsfw.collate_person_search')``).
+FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'amnsfw.datasets')
 METRICS = _child('metric', MMENGINE_METRICS, 'amnsfw.evaluation')
-HOOKS = _child('hook', MMENGINE_HOOKS, 'amnsfw.engine.hooks')
+HOOKS = _child('hook', MMENGINE_HOOKS, 'amnsfw.engine')
 
 #: Every kind of component, by the name plugins and the CLI use for it.
 REGISTRIES: Dict[str, ComponentRegistry] = {
     registry.name: registry
     for registry in (MODELS, BACKBONES, TOKENIZERS, MASKERS, LOSSES, DATASETS,
-                     TRANSFORMS, DATA_SAMPLERS, METRICS, HOOKS)
+                     TRANSFORMS, DATA_SAMPLERS, FUNCTIONS, METRICS, HOOKS)
 }

@@ -8,7 +8,7 @@ from amnsfw.registry import (METRICS, MODELS, REGISTRIES, ComponentRegistry,
                              UnknownComponentError)
 
 KINDS = {'retriever', 'backbone', 'tokenizer', 'masker', 'loss', 'dataset',
-         'transform', 'sampler', 'metric', 'hook'}
+         'transform', 'sampler', 'function', 'metric', 'hook'}
 
 
 def test_one_registry_per_kind_in_scope_amnsfw():
