@@ -1,1 +1,9 @@
-"""Data sets, their transforms and samplers."""
+"""Data sets, their transforms, samplers and collate function."""
+from . import transforms  # noqa: F401
+from .collate import collate_person_search
+from .cuhk_pedes import CUHKPEDES
+from .person_search_dataset import (AnnotationError, PersonRecord,
+                                    PersonSearchDataset)
+
+__all__ = ['CUHKPEDES', 'PersonSearchDataset', 'PersonRecord',
+           'AnnotationError', 'collate_person_search']

@@ -1,0 +1,50 @@
+"""Batch person-search items that may carry an image, a caption or both."""
+from typing import Any, Dict, List, Sequence
+
+import torch
+
+from amnsfw.registry import FUNCTIONS
+
+#: Caption keys collated for the text side, besides person id and index.
+TEXT_KEYS = ('text_ids', 'text_mask')
+
+
+def _stack(items: Sequence[Dict[str, Any]], key: str) -> torch.Tensor:
+    values = [item[key] for item in items]
+    if isinstance(values[0], torch.Tensor):
+        return torch.stack(values)
+    return torch.as_tensor(values)
+
+
+@FUNCTIONS.register_module()
+def collate_person_search(items: List[Dict[str, Any]]) -> Dict[str, Dict]:
+    """Collate items into ``dict(inputs=..., data_samples=...)``.
+
+    Items with an image form the image side (``inputs['images']``, with
+    ``data_samples['image_pids' / 'image_index']``), items with a caption the
+    text side (``inputs['text_ids' / 'text_mask']``, ``data_samples[
+    'text_pids' / 'text_index']``). Training pairs carry both, so the two
+    sides are aligned row by row; an evaluation batch may mix gallery images
+    and queries.
+
+    Args:
+        items (list[dict]): Items from a :class:`PersonSearchDataset`.
+
+    Returns:
+        dict: ``inputs`` (tensors to encode) and ``data_samples``
+        (person ids, indices and any other per-side metadata).
+    """
+    inputs: Dict[str, torch.Tensor] = {}
+    samples: Dict[str, torch.Tensor] = {}
+    images = [item for item in items if 'img' in item]
+    texts = [item for item in items if 'text_ids' in item]
+    if images:
+        inputs['images'] = _stack(images, 'img')
+        samples['image_pids'] = _stack(images, 'pid')
+        samples['image_index'] = _stack(images, 'index')
+    if texts:
+        for key in TEXT_KEYS:
+            inputs[key] = _stack(texts, key)
+        samples['text_pids'] = _stack(texts, 'pid')
+        samples['text_index'] = _stack(texts, 'index')
+    return dict(inputs=inputs, data_samples=samples)

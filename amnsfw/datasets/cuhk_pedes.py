@@ -1,0 +1,64 @@
+"""CUHK-PEDES (``reid_raw.json``); SynthPEDES is read by the same class."""
+from typing import Any, List
+
+from amnsfw.registry import DATASETS
+from .person_search_dataset import (AnnotationError, PersonRecord,
+                                    PersonSearchDataset)
+
+
+@DATASETS.register_module()
+class CUHKPEDES(PersonSearchDataset):
+    """CUHK-PEDES in its native format (Li et al., CVPR 2017).
+
+    ``reid_raw.json`` is a list of records with ``split`` (train/val/test),
+    ``id`` (1-based person id), ``file_path`` (relative to ``imgs/``) and
+    ``captions`` (a list, usually of two); ``processed_tokens`` is ignored.
+
+    Args:
+        data_root (str): The ``CUHK-PEDES`` folder.
+        ann_file (str): Defaults to ``'reid_raw.json'``.
+        **kwargs: See :class:`PersonSearchDataset`.
+    """
+
+    IMAGE_FIELD = 'file_path'
+
+    def __init__(self, data_root: str, ann_file: str = 'reid_raw.json',
+                 **kwargs) -> None:
+        super().__init__(data_root=data_root, ann_file=ann_file, **kwargs)
+
+    def parse_records(self, raw: Any) -> List[PersonRecord]:
+        if not isinstance(raw, list):
+            raise AnnotationError(
+                f'{self.ann_file}: expected a JSON list of records, got '
+                f'{type(raw).__name__}')
+        return [self._parse_record(i, r) for i, r in enumerate(raw)]
+
+    def _parse_record(self, index: int, record: Any) -> PersonRecord:
+        where = f'{self.ann_file}, record {index}'
+        if not isinstance(record, dict):
+            raise AnnotationError(f'{where}: expected an object, got '
+                                  f'{type(record).__name__}')
+        for key in ('split', 'id', self.IMAGE_FIELD, 'captions'):
+            if key not in record:
+                raise AnnotationError(f'{where}: missing field {key!r}')
+        if record['split'] not in self.SPLITS:
+            raise AnnotationError(
+                f"{where}: unknown split {record['split']!r} (expected one "
+                f'of {list(self.SPLITS)})')
+        pid = record['id']
+        if not isinstance(pid, int) or isinstance(pid, bool):
+            raise AnnotationError(f'{where}: id must be an integer, got '
+                                  f'{pid!r}')
+        path = record[self.IMAGE_FIELD]
+        if not isinstance(path, str) or not path:
+            raise AnnotationError(f'{where}: {self.IMAGE_FIELD} must be a '
+                                  f'non-empty string, got {path!r}')
+        captions = record['captions']
+        if (not isinstance(captions, list) or not captions
+                or not all(isinstance(c, str) and c.strip()
+                           for c in captions)):
+            raise AnnotationError(
+                f'{where}: captions must be a non-empty list of non-empty '
+                f'strings, got {captions!r}')
+        return PersonRecord(record['split'], pid, path, tuple(captions))
+
