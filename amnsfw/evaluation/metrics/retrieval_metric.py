@@ -39,8 +39,10 @@ class TextToImageRetrievalMetric(BaseMetric):
         collect_device (str): Device for collecting results across ranks,
             'cpu' or 'gpu'. Defaults to 'cpu'.
         prefix (str, optional): Prefix of the metric names, as
-            ``'{prefix}/R1'``. Defaults to None (plain ``'R1'``).
+            ``'{prefix}/R1'``. Defaults to None (``'retrieval/R1'``).
     """
+
+    default_prefix = 'retrieval'
 
     def __init__(self,
                  ks: Sequence[int] = (1, 5, 10),

@@ -1,0 +1,127 @@
+"""CLIP's ViT image encoder, with a position grid for non-square images."""
+from typing import Callable, NamedTuple, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+from amnsfw.registry import BACKBONES
+from .load_clip import load_clip_tower
+
+
+class EncoderOutput(NamedTuple):
+    """What an encoder returns.
+
+    Attributes:
+        embeds (Tensor): Projected global features, ``(B, D)``.
+        tokens (Tensor): Last-layer token states, ``(B, T, width)``.
+    """
+
+    embeds: torch.Tensor
+    tokens: torch.Tensor
+
+
+def resize_position_grid(position: torch.Tensor, source: Tuple[int, int],
+                         target: Tuple[int, int]) -> torch.Tensor:
+    """Bilinearly resize a ViT position table from one patch grid to another.
+
+    Args:
+        position (Tensor): ``(1 + h*w, width)``: the class position first,
+            then the grid in row-major order.
+        source (tuple[int, int]): The table's grid ``(h, w)``.
+        target (tuple[int, int]): The wanted grid.
+
+    Returns:
+        Tensor: ``(1 + H*W, width)``, the class position kept as it was.
+    """
+    if tuple(source) == tuple(target):
+        return position
+    cls_position, grid = position[:1], position[1:]
+    grid = grid.reshape(1, *source, -1).permute(0, 3, 1, 2)
+    grid = F.interpolate(grid, size=target, mode='bilinear',
+                         align_corners=False)
+    return torch.cat([cls_position, grid.permute(0, 2, 3, 1).flatten(0, 2)])
+
+
+@BACKBONES.register_module()
+class CLIPImageEncoder(nn.Module):
+    """CLIP ViT on ``image_size`` inputs: CLS token, projected, is the feature.
+
+    Built on transformers' CLIP vision modules, loaded with
+    ``from_pretrained`` or built with random weights from ``config``. The
+    square position grid of the checkpoint is resized once, at build time,
+    to the grid of ``image_size`` and stored (transformers' embeddings accept
+    only square inputs).
+
+    Args:
+        image_size (tuple[int, int]): Input ``(height, width)``. Defaults to
+            ``(384, 128)``.
+        config (dict, optional): ``CLIPVisionConfig`` arguments for random
+            weights (its ``image_size`` is ignored). Defaults to None.
+        pretrained (str, optional): Local folder or hub name of a CLIP
+            checkpoint. Defaults to None.
+        pooling (str): Global feature from the ``'cls'`` token (CLIP) or the
+            ``'mean'`` of the patch tokens (learns faster from scratch).
+            Defaults to ``'cls'``.
+    """
+
+    def __init__(self,
+                 image_size: Tuple[int, int] = (384, 128),
+                 config: Optional[dict] = None,
+                 pretrained: Optional[str] = None,
+                 pooling: str = 'cls') -> None:
+        super().__init__()
+        if pooling not in ('cls', 'mean'):
+            raise ValueError(f"pooling must be 'cls' or 'mean', got {pooling!r}")
+        self.pooling = pooling
+        model = load_clip_tower(CLIPVisionModelWithProjection,
+                                CLIPVisionConfig, config, pretrained)
+        vision = model.vision_model
+        patch = vision.config.patch_size
+        if image_size[0] % patch or image_size[1] % patch:
+            raise ValueError(f'image_size {tuple(image_size)} is not a '
+                             f'multiple of the patch size {patch}')
+        self.grid = (image_size[0] // patch, image_size[1] // patch)
+        side = vision.config.image_size // patch
+        self.patch_embedding = vision.embeddings.patch_embedding
+        self.class_embedding = vision.embeddings.class_embedding
+        self.position_embedding = nn.Parameter(
+            resize_position_grid(vision.embeddings.position_embedding.weight
+                                 .detach(), (side, side), self.grid))
+        self.pre_layernorm = vision.pre_layrnorm
+        self.encoder = vision.encoder
+        self.post_layernorm = vision.post_layernorm
+        self.projection = model.visual_projection
+        self.embed_dim = model.config.projection_dim
+
+    def embed(self, images: torch.Tensor) -> torch.Tensor:
+        """Patch, class and position embeddings: ``(B, 1 + N, width)``."""
+        patches = self.patch_embedding(images).flatten(2).transpose(1, 2)
+        if patches.shape[1] != self.position_embedding.shape[0] - 1:
+            raise ValueError(
+                f'images of size {tuple(images.shape[-2:])} give '
+                f'{patches.shape[1]} patches; this encoder was built for a '
+                f'{self.grid} grid')
+        cls = self.class_embedding.expand(patches.shape[0], 1, -1)
+        return torch.cat([cls, patches], dim=1) + self.position_embedding
+
+    def forward(self,
+                images: torch.Tensor,
+                token_filter: Optional[Callable] = None) -> EncoderOutput:
+        """Encode images.
+
+        Args:
+            images (Tensor): Normalised ``(B, 3, H, W)``.
+            token_filter (Callable, optional): Applied to the embedded
+                tokens before the transformer blocks (a masker that drops
+                patches). Defaults to None.
+        """
+        tokens = self.embed(images)
+        if token_filter is not None:
+            tokens = token_filter(tokens)
+        states = self.encoder(inputs_embeds=self.pre_layernorm(tokens))
+        states = states.last_hidden_state
+        pooled = states[:, 0] if self.pooling == 'cls' else states[:, 1:].mean(1)
+        embeds = self.projection(self.post_layernorm(pooled))
+        return EncoderOutput(embeds, states)

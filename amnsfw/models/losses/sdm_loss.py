@@ -1,0 +1,65 @@
+"""Similarity distribution matching (IRRA, Jiang & Ye, CVPR 2023)."""
+from typing import Dict
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from amnsfw.registry import LOSSES
+from .temperature import Temperature
+
+
+def identity_targets(image_pids: torch.Tensor,
+                     text_pids: torch.Tensor) -> torch.Tensor:
+    """``y_ij = 1`` where image i and caption j share a person id, else 0."""
+    return (image_pids.view(-1, 1) == text_pids.view(1, -1)).float()
+
+
+def matching_kl(logits: torch.Tensor, targets: torch.Tensor,
+                eps: float = 1e-8) -> torch.Tensor:
+    """``mean_i KL(p_i || q_i)``, ``p_i = softmax(logits_i)``, ``q_i = y_i /
+    sum_k y_ik`` (``log(q + eps)`` keeps zero targets finite)."""
+    q = targets / targets.sum(dim=1, keepdim=True)
+    log_p = F.log_softmax(logits, dim=1)
+    return (log_p.exp() * (log_p - torch.log(q + eps))).sum(dim=1).mean()
+
+
+@LOSSES.register_module()
+class SDMLoss(nn.Module):
+    r"""Similarity distribution matching.
+
+    With L2-normalised features, :math:`S_{ij} = \hat v_i \cdot \hat t_j`,
+    :math:`p_i = \mathrm{softmax}_j(s S_{ij})` and the identity distribution
+    :math:`q_{ij} = y_{ij} / \sum_k y_{ik}`:
+
+    .. math::
+        L = \frac{1}{B}\sum_i KL(p_i \| q_i)
+          + \frac{1}{B}\sum_j KL(p^{t2i}_j \| q^{t2i}_j)
+
+    the second term the same for captions against images (``S^T``).
+
+    Args:
+        weight (float): Factor on the loss. Defaults to 1.0.
+        tau (float): Temperature (IRRA fixes 0.02). Defaults to 0.02.
+        learnable_tau (bool): Learn the temperature. Defaults to False.
+        eps (float): Added to ``q`` inside the log. Defaults to 1e-8.
+    """
+
+    def __init__(self, weight: float = 1.0, tau: float = 0.02,
+                 learnable_tau: bool = False, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.weight = weight
+        self.eps = eps
+        self.temperature = Temperature(tau, learnable_tau)
+
+    def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        image = F.normalize(features['image_embeds'], dim=-1)
+        text = F.normalize(features['text_embeds'], dim=-1)
+        scale = self.temperature()
+        logits = scale * image @ text.t()
+        targets = identity_targets(features['image_pids'],
+                                   features['text_pids'])
+        loss = (matching_kl(logits, targets, self.eps)
+                + matching_kl(logits.t(), targets.t(), self.eps))
+        return dict(loss_sdm=self.weight * loss,
+                    sdm_scale=scale.detach())

@@ -1,0 +1,50 @@
+"""ITC: CLIP's symmetric InfoNCE with the pair's partner as only positive."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from amnsfw.models.losses import ITCLoss
+
+
+def features(image, text, pids=None):
+    pids = torch.arange(len(image)) if pids is None else pids
+    return dict(image_embeds=image, text_embeds=text, image_pids=pids,
+                text_pids=pids)
+
+
+def test_hand_computed_two_pairs():
+    # Unit features: S = [[1, 0], [0, 1]]; with tau = 1 each row's softmax
+    # puts e/(e+1) on its partner, so each CE is log(1 + 1/e) = log(1 + e^-1).
+    eye = torch.eye(2)
+    loss = ITCLoss(tau=1.0)(features(eye, eye))['loss_itc']
+    assert loss.item() == pytest.approx(math.log(1 + math.exp(-1)))
+
+
+def test_matches_cross_entropy_reference():
+    torch.manual_seed(0)
+    image, text = torch.randn(5, 8), torch.randn(5, 8)
+    loss = ITCLoss(tau=0.1)(features(image, text))['loss_itc']
+    logits = F.normalize(image, dim=1) @ F.normalize(text, dim=1).t() / 0.1
+    target = torch.arange(5)
+    expected = 0.5 * (F.cross_entropy(logits, target)
+                      + F.cross_entropy(logits.t(), target))
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_limit_aligned_features_small_tau_is_zero_and_shuffle_is_not():
+    eye = torch.eye(4)
+    head = ITCLoss(tau=0.01)
+    assert head(features(eye, eye))['loss_itc'].item() < 1e-6
+    assert head(features(eye, eye[[1, 0, 3, 2]]))['loss_itc'].item() > 10
+
+
+def test_symmetric_in_image_and_text_and_weighted():
+    torch.manual_seed(1)
+    image, text = torch.randn(4, 6), torch.randn(4, 6)
+    a = ITCLoss(tau=0.2)(features(image, text))['loss_itc']
+    b = ITCLoss(tau=0.2)(features(text, image))['loss_itc']
+    assert a.item() == pytest.approx(b.item(), rel=1e-6)
+    c = ITCLoss(tau=0.2, weight=3.0)(features(image, text))['loss_itc']
+    assert c.item() == pytest.approx(3 * a.item(), rel=1e-6)

@@ -1,0 +1,172 @@
+"""TextImageRetriever: loss, predict and build-time checks."""
+import copy
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from amnsfw.models.retrievers import TextImageRetriever
+from amnsfw.registry import MODELS, UnknownComponentError
+
+IMAGE_SIZE = (32, 16)
+ENCODER = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+               num_attention_heads=2, projection_dim=16)
+
+
+@pytest.fixture
+def cfg(tmp_path):
+    corpus = tmp_path / 'corpus.json'
+    corpus.write_text(json.dumps([
+        dict(split='train', id=1, file_path='a.jpg',
+             captions=['a man in a red shirt', 'a woman with a blue bag'])
+    ]), encoding='utf-8')
+    return dict(
+        type='TextImageRetriever',
+        tokenizer=dict(type='WordLevelTokenizer',
+                       vocab_file=str(tmp_path / 'tokenizer.json'),
+                       corpus=str(corpus), max_length=8),
+        image_encoder=dict(type='CLIPImageEncoder', image_size=IMAGE_SIZE,
+                           config=dict(ENCODER, patch_size=8, image_size=16)),
+        text_encoder=dict(type='CLIPTextEncoder', config=dict(ENCODER)),
+        losses=[dict(type='SDMLoss', tau=0.02)])
+
+
+@pytest.fixture
+def model(cfg):
+    torch.manual_seed(0)
+    return MODELS.build(cfg)
+
+
+def captions(model, *texts):
+    encoded = [model.tokenizer(text) for text in texts]
+    return dict(text_ids=torch.stack([e['input_ids'] for e in encoded]),
+                text_mask=torch.stack([e['attention_mask'] for e in encoded]))
+
+
+def pair_batch(model):
+    inputs = dict(images=torch.randn(3, 3, *IMAGE_SIZE),
+                  **captions(model, 'a man', 'a red shirt', 'a blue bag'))
+    samples = dict(image_pids=torch.tensor([4, 4, 9]),
+                   image_index=torch.tensor([0, 1, 2]),
+                   text_pids=torch.tensor([4, 4, 9]),
+                   text_index=torch.tensor([0, 1, 2]))
+    return inputs, samples
+
+
+def test_build(model):
+    assert isinstance(model, TextImageRetriever)
+    assert len(model.loss_heads) == 1
+
+
+def test_loss_reaches_both_encoders(model):
+    inputs, samples = pair_batch(model)
+    losses = model(inputs, samples, mode='loss')
+    assert set(losses) == {'loss_sdm', 'sdm_scale'}
+    assert losses['loss_sdm'].ndim == 0 and losses['loss_sdm'].item() > 0
+    losses['loss_sdm'].backward()
+    for encoder in (model.image_encoder, model.text_encoder):
+        grad = encoder.projection.weight.grad
+        assert grad is not None and grad.abs().sum() > 0
+    assert model.image_encoder.patch_embedding.weight.grad.abs().sum() > 0
+    token_grad = model.text_encoder.text_model.embeddings.token_embedding
+    assert token_grad.weight.grad.abs().sum() > 0
+
+
+class KeepFirstTokens(nn.Module):
+    """A test masker that records its calls."""
+
+    def __init__(self, keep):
+        super().__init__()
+        self.keep, self.calls = keep, 0
+
+    def forward(self, tokens, inputs):
+        self.calls += 1
+        return tokens[:, :self.keep]
+
+
+def test_masker_applies_in_loss_only(model):
+    model.masker = KeepFirstTokens(keep=3)
+    inputs, samples = pair_batch(model)
+    model(inputs, samples, mode='loss')
+    assert model.masker.calls == 1
+    model(inputs, samples, mode='predict')
+    model(inputs, mode='tensor')
+    assert model.masker.calls == 1
+
+
+def test_predict_one_entry_per_image_and_caption(model):
+    model.eval()
+    inputs = dict(images=torch.randn(2, 3, *IMAGE_SIZE),
+                  **captions(model, 'a man', 'a woman', 'a red bag'))
+    samples = dict(image_pids=torch.tensor([7, 3]),
+                   image_index=torch.tensor([10, 11]),
+                   text_pids=torch.tensor([3, 7, 7]),
+                   text_index=torch.tensor([20, 21, 22]))
+    with torch.no_grad():
+        results = model(inputs, samples, mode='predict')
+        feats = model(inputs, mode='tensor')
+    assert [(r['modality'], r['index'], r['pid']) for r in results] == [
+        ('image', 10, 7), ('image', 11, 3),
+        ('text', 20, 3), ('text', 21, 7), ('text', 22, 7)]
+    for row, result in enumerate(results[:2]):
+        assert torch.allclose(result['feats']['global'],
+                              feats['image_embeds'][row])
+    for row, result in enumerate(results[2:]):
+        assert torch.allclose(result['feats']['global'],
+                              feats['text_embeds'][row])
+    assert results[0]['feats']['global'].shape == (16, )
+
+
+def test_predict_text_only_batch(model):
+    model.eval()
+    inputs = captions(model, 'a man', 'a blue shirt')
+    samples = dict(text_pids=torch.tensor([1, 2]),
+                   text_index=torch.tensor([5, 6]))
+    with torch.no_grad():
+        results = model(inputs, samples, mode='predict')
+    assert [(r['modality'], r['index'], r['pid']) for r in results] == [
+        ('text', 5, 1), ('text', 6, 2)]
+
+
+def test_preprocessed_uint8_batch_trains(model):
+    data = dict(inputs=dict(images=torch.randint(
+        0, 256, (2, 3, *IMAGE_SIZE), dtype=torch.uint8),
+        **captions(model, 'a man', 'a woman')),
+                data_samples=dict(image_pids=torch.tensor([0, 1]),
+                                  text_pids=torch.tensor([0, 1])))
+    data = model.data_preprocessor(data, training=True)
+    losses = model(**data, mode='loss')
+    assert torch.isfinite(losses['loss_sdm'])
+
+
+def test_unknown_mode(model):
+    with pytest.raises(ValueError, match="'train'"):
+        model(captions(model, 'a man'), mode='train')
+
+
+def test_mismatched_projection_dims(cfg):
+    cfg['text_encoder']['config']['projection_dim'] = 8
+    with pytest.raises(ValueError, match='16 dims, text features 8'):
+        MODELS.build(cfg)
+
+
+def test_two_heads_with_the_same_terms(cfg):
+    cfg['losses'] = [dict(type='SDMLoss'), dict(type='SDMLoss', weight=0.5)]
+    model = MODELS.build(cfg)
+    inputs, samples = pair_batch(model)
+    with pytest.raises(KeyError, match='loss_sdm'):
+        model(inputs, samples, mode='loss')
+
+
+def test_empty_losses(cfg):
+    cfg['losses'] = []
+    with pytest.raises(ValueError, match='at least one loss head'):
+        MODELS.build(cfg)
+
+
+def test_unknown_loss_type(cfg):
+    bad = copy.deepcopy(cfg)
+    bad['losses'] = [dict(type='SDMLos')]
+    with pytest.raises(UnknownComponentError, match="'SDMLos'.*SDMLoss"):
+        MODELS.build(bad)
