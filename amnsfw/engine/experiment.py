@@ -1,0 +1,83 @@
+"""Shared steps of the train / test tools: arguments, config, best checkpoint."""
+import argparse
+import os
+import os.path as osp
+from typing import Dict, Optional
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+
+def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the arguments every runner tool takes: ``--work-dir``,
+    ``--cfg-options``, ``--launcher`` and the launcher's ``--local-rank``."""
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. '
+                        'train_cfg.max_epochs=2')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runner_arguments(parser: argparse.ArgumentParser,
+                           argv=None) -> argparse.Namespace:
+    """Parse, and export ``LOCAL_RANK`` as distributed launchers expect."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def load_experiment_config(config: str,
+                           work_dir: Optional[str] = None,
+                           cfg_options: Optional[dict] = None,
+                           launcher: str = 'none',
+                           resume: Optional[str] = None,
+                           amp: bool = False) -> Config:
+    """Read a config and apply the tools' command-line choices.
+
+    Args:
+        config (str): Path of the experiment config.
+        work_dir (str, optional): Output folder. Defaults to
+            ``work_dirs/<config name>``.
+        cfg_options (dict, optional): ``--cfg-options`` overrides.
+            Defaults to None.
+        launcher (str): ``none``, ``pytorch`` or ``slurm``. Defaults to
+            ``'none'``.
+        resume (str, optional): ``'auto'`` (latest checkpoint of the work
+            dir) or a checkpoint path. Defaults to None (start afresh).
+        amp (bool): Mixed precision (``AmpOptimWrapper``). Defaults to False.
+
+    Returns:
+        Config: The config to build a :class:`Runner` from.
+    """
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.launcher = launcher
+    cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(config))[0])
+    if resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif resume:
+        cfg.resume, cfg.load_from = True, resume
+    if amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    return cfg
+
+
+def test_best_checkpoint(runner: Runner) -> Dict[str, float]:
+    """Load the checkpoint selected on the val split and test it once.
+
+    Falls back to the current weights (with a logged warning) when no best
+    checkpoint was saved, e.g. when the config has no validation.
+    """
+    best = runner.message_hub.get_info('best_ckpt')
+    if best and osp.isfile(best):
+        runner.logger.info(f'testing the best val checkpoint {best}')
+        runner.load_checkpoint(best)
+    else:
+        runner.logger.warning('no best checkpoint was saved; testing the '
+                              'final weights')
+    return runner.test()

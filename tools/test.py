@@ -1,0 +1,27 @@
+"""Evaluate a checkpoint on a config's test split.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+        [--cfg-options key=value ...] [--launcher pytorch]
+"""
+import argparse
+
+from mmengine.runner import Runner
+
+from amnsfw.engine import (add_runner_arguments, load_experiment_config,
+                           parse_runner_arguments)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description='Test a checkpoint.')
+    parser.add_argument('config', help='experiment config file')
+    parser.add_argument('checkpoint', help='checkpoint to evaluate')
+    add_runner_arguments(parser)
+    args = parse_runner_arguments(parser, argv)
+    cfg = load_experiment_config(args.config, args.work_dir, args.cfg_options,
+                                 args.launcher)
+    cfg.load_from = args.checkpoint
+    return Runner.from_cfg(cfg).test()
+
+
+if __name__ == '__main__':
+    main()

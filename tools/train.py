@@ -1,0 +1,39 @@
+"""Train a retriever from a config with MMEngine's runner.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--test-best] [--cfg-options key=value ...] [--launcher pytorch]
+
+Checkpoints are selected on the val split; ``--test-best`` then evaluates the
+selected checkpoint on the test split, once.
+"""
+import argparse
+
+from mmengine.runner import Runner
+
+from amnsfw.engine import (add_runner_arguments, load_experiment_config,
+                           parse_runner_arguments, test_best_checkpoint)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description='Train a retriever.')
+    parser.add_argument('config', help='experiment config file')
+    parser.add_argument(
+        '--resume', nargs='?', const='auto', default=None, metavar='CKPT',
+        help='resume from CKPT, or from the latest checkpoint of the work '
+        'dir if no path is given')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision')
+    parser.add_argument('--test-best', action='store_true',
+                        help='after training, test the best val checkpoint')
+    add_runner_arguments(parser)
+    args = parse_runner_arguments(parser, argv)
+    cfg = load_experiment_config(args.config, args.work_dir, args.cfg_options,
+                                 args.launcher, args.resume, args.amp)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    if args.test_best:
+        test_best_checkpoint(runner)
+
+
+if __name__ == '__main__':
+    main()
