@@ -1,5 +1,6 @@
 """Shared steps of the train / test tools: arguments, config, best checkpoint."""
 import argparse
+import importlib.util
 import os
 import os.path as osp
 from typing import Dict, Optional
@@ -64,7 +65,18 @@ def load_experiment_config(config: str,
     if amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    add_tensorboard_if_installed(cfg)
     return cfg
+
+
+def add_tensorboard_if_installed(cfg: Config) -> None:
+    """Also log to TensorBoard when it is installed (it is optional)."""
+    visualizer = cfg.get('visualizer')
+    if visualizer is None or importlib.util.find_spec('tensorboard') is None:
+        return
+    backends = visualizer.setdefault('vis_backends', [])
+    if all(b.get('type') != 'TensorboardVisBackend' for b in backends):
+        backends.append(dict(type='TensorboardVisBackend'))
 
 
 def test_best_checkpoint(runner: Runner) -> Dict[str, float]:
