@@ -112,7 +112,8 @@ DATASETS = _child('dataset', MMENGINE_DATASETS, 'amnsfw.datasets')
 #: mmpretrain's are reached by scoped name (``mmpretrain.RandomErasing``).
 TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS,
                     'amnsfw.datasets.transforms')
-DATA_SAMPLERS = _child('sampler', MMENGINE_DATA_SAMPLERS, 'amnsfw.datasets')
+DATA_SAMPLERS = _child('sampler', MMENGINE_DATA_SAMPLERS,
+                       'amnsfw.datasets.samplers')
 #: Collate functions; the runner looks them up by scoped name
 #: (``collate_fn=dict(type='amnsfw.collate_person_search')``).
 FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'amnsfw.datasets')

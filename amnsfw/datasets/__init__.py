@@ -1,5 +1,5 @@
 """Data sets, their transforms, samplers and collate function."""
-from . import transforms  # noqa: F401
+from . import samplers, transforms  # noqa: F401
 from .collate import collate_person_search
 from .cuhk_pedes import CUHKPEDES
 from .person_search_dataset import (AnnotationError, PersonRecord,

@@ -48,3 +48,25 @@ def test_symmetric_in_image_and_text_and_weighted():
     assert a.item() == pytest.approx(b.item(), rel=1e-6)
     c = ITCLoss(tau=0.2, weight=3.0)(features(image, text))['loss_itc']
     assert c.item() == pytest.approx(3 * a.item(), rel=1e-6)
+
+
+def test_identity_positives_equal_clip_form_with_distinct_ids():
+    torch.manual_seed(2)
+    image, text = torch.randn(4, 6), torch.randn(4, 6)
+    plain = ITCLoss(tau=0.1)(features(image, text))['loss_itc']
+    aware = ITCLoss(tau=0.1, identity_positives=True)(
+        features(image, text))['loss_itc']
+    assert aware.item() == pytest.approx(plain.item(), rel=1e-6)
+
+
+def test_identity_positives_reward_scoring_the_whole_person():
+    # Pairs 0 and 1 are one person, but each image matches only its own
+    # caption: CLIP's form is satisfied (~0), the identity form is not, as it
+    # wants the other caption of the same person scored as high.
+    image = torch.eye(3)
+    pids = torch.tensor([7, 7, 9])
+    clip_form = ITCLoss(tau=0.01)(features(image, image, pids))['loss_itc']
+    aware = ITCLoss(tau=0.01, identity_positives=True)(
+        features(image, image, pids))['loss_itc']
+    assert clip_form.item() < 1e-6
+    assert aware.item() > 10
