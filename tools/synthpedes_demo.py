@@ -14,7 +14,7 @@ from mmengine.runner import Runner
 from amnsfw.datasets.synthpedes import generate_synthpedes
 from amnsfw.engine import load_experiment_config, test_best_checkpoint
 
-DEFAULT_CONFIG = 'configs/itc-id/itc-id_tinyclip_18e_synthpedes.py'
+DEFAULT_CONFIG = 'configs/itc/itc_tinyclip_30e_synthpedes.py'
 METRICS = ('R1', 'R5', 'R10', 'mAP', 'mINP')
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from amnsfw.engine import load_experiment_config
 
-CONFIG = str(Path(__file__).resolve().parents[2] / 'configs' / 'itc-id' /
-             'itc-id_tinyclip_18e_synthpedes.py')
+CONFIG = str(Path(__file__).resolve().parents[2] / 'configs' / 'itc' /
+             'itc_tinyclip_30e_synthpedes.py')
 
 
 def backend_types(cfg):
@@ -17,7 +17,7 @@ def backend_types(cfg):
 def test_defaults_and_overrides():
     cfg = load_experiment_config(
         CONFIG, cfg_options={'train_cfg.max_epochs': 3})
-    assert cfg.work_dir == 'work_dirs/itc-id_tinyclip_18e_synthpedes'
+    assert cfg.work_dir == 'work_dirs/itc_tinyclip_30e_synthpedes'
     assert cfg.train_cfg.max_epochs == 3
     assert cfg.launcher == 'none' and not cfg.resume
 

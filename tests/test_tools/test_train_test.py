@@ -10,7 +10,7 @@ import pytest
 from amnsfw.datasets.synthpedes import generate_synthpedes
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'configs' / 'itc-id' / 'itc-id_tinyclip_18e_synthpedes.py'
+CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
 # 8 train ids x 2 images x 2 captions = 32 pairs: two iterations of 16.
 TINY = [
     'train_cfg.max_epochs=1', 'train_dataloader.batch_size=16',

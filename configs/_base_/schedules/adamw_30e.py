@@ -1,7 +1,7 @@
-# AdamW, one linear warm-up epoch, then cosine to zero; 18 epochs.
-max_epochs = 18
+# AdamW, one linear warm-up epoch, then cosine to zero; 30 epochs.
+max_epochs = 30
 optim_wrapper = dict(
-    optimizer=dict(type='AdamW', lr=5e-4, weight_decay=0.05),
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
     clip_grad=dict(max_norm=5.0))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1,
@@ -12,4 +12,4 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=128, enable=False)
+auto_scale_lr = dict(base_batch_size=64, enable=False)
