@@ -4,7 +4,8 @@ A data set reads one native annotation file into :class:`PersonRecord` s
 (one per image, with its captions), then serves either
 
 * ``split='train'``: one item per (image, caption) pair, in file order with
-  captions in list order, person ids remapped to ``0..C-1``; or
+  captions in list order, person ids remapped to ``0..C-1``, optionally with
+  noisy correspondence injected (METHOD.md section 3); or
 * any other split: the evaluation form of METHOD.md section 1: first every
   image of the split (the gallery), then every caption (the queries), each
   with its raw person id and its index within the gallery or the queries.
@@ -15,10 +16,13 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
+import numpy as np
 from mmengine.dataset import BaseDataset, Compose
 from mmengine.fileio import load
 
 from amnsfw.registry import TRANSFORMS
+from .noisy_correspondence import (load_noise_index, make_noise_index,
+                                   noisy_mask, num_noisy, save_noise_index)
 
 TRAIN_SPLIT = 'train'
 
@@ -58,11 +62,29 @@ class PersonSearchDataset(BaseDataset):
             none.
         data_prefix (dict): ``img_path``: image folder relative to
             ``data_root``. Defaults to ``dict(img_path='imgs')``.
+        noise_rate (float): Train split only: fraction of pairs, in
+            ``[0, 1)``, that receive another pair's caption (RDE's protocol,
+            :mod:`amnsfw.datasets.noisy_correspondence`). Defaults to 0.0.
+        noise_seed (int): Train split only: seed of the noise index when it
+            is generated. Defaults to 0.
+        noise_file (str, optional): Train split only: RDE noise-index file
+            (``.npy``). If it exists it is loaded (it must match the number
+            of pairs, and ``noise_rate`` to within 1% of the pairs, since
+            RDE's own files leave a few pairs of the subset clean); if not,
+            the index is generated from ``noise_rate`` / ``noise_seed`` and
+            saved there. If None, it is generated in memory. Defaults to
+            None.
         **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments.
     """
 
     #: Splits the format may contain.
     SPLITS: Sequence[str] = ('train', 'val', 'test')
+
+    #: Train split: the noise index (pair ``i`` got caption
+    #: ``noise_index[i]``) and which pairs are noisy, indexed by the pairs'
+    #: ``index``. For evaluation and reports only: never put into items.
+    noise_index: Optional[np.ndarray] = None
+    noisy_pairs: Optional[np.ndarray] = None
 
     def __init__(self,
                  data_root: str,
@@ -71,11 +93,24 @@ class PersonSearchDataset(BaseDataset):
                  image_pipeline: Sequence[dict] = (),
                  text_pipeline: Sequence[dict] = (),
                  data_prefix: Optional[dict] = None,
+                 noise_rate: float = 0.0,
+                 noise_seed: int = 0,
+                 noise_file: Optional[str] = None,
                  **kwargs) -> None:
         if split not in self.SPLITS:
             raise ValueError(f'{type(self).__name__} has splits '
                              f'{list(self.SPLITS)}, got split={split!r}')
+        if split != TRAIN_SPLIT and (noise_rate != 0.0 or noise_seed != 0
+                                     or noise_file is not None):
+            raise ValueError(
+                f'noisy correspondence is for the train split only; got '
+                f'split={split!r} with noise_rate={noise_rate!r}, '
+                f'noise_seed={noise_seed!r}, noise_file={noise_file!r}')
+        num_noisy(0, noise_rate)  # validates the rate before any loading
         self.split = split
+        self.noise_rate = noise_rate
+        self.noise_seed = noise_seed
+        self.noise_file = noise_file
         # Built with amnsfw's registry so its names win outside a runner too.
         self.image_pipeline = Compose(
             [TRANSFORMS.build(t) for t in image_pipeline])
@@ -129,7 +164,35 @@ class PersonSearchDataset(BaseDataset):
                     pid=labels[record.pid],
                     image_index=image_index,
                     index=len(pairs)))
+        self._inject_noise(pairs)
         return pairs
+
+    def _inject_noise(self, pairs: List[dict]) -> None:
+        """Pair ``i`` keeps its image, pid and index but gets the caption of
+        pair ``idx[i]``; the flags stay on the data set, not in the items."""
+        num_pairs = len(pairs)
+        if self.noise_file is not None and osp.isfile(self.noise_file):
+            idx = load_noise_index(self.noise_file, num_pairs)
+            expected = num_noisy(num_pairs, self.noise_rate)
+            found = int(noisy_mask(idx).sum())
+            if abs(found - expected) > 0.01 * num_pairs:
+                raise ValueError(
+                    f'{self.noise_file}: has {found} noisy pairs of '
+                    f'{num_pairs}, but noise_rate={self.noise_rate} gives '
+                    f'{expected}; set noise_rate to the rate the file was '
+                    'made for')
+        else:
+            idx = make_noise_index(num_pairs, self.noise_rate,
+                                   self.noise_seed)
+            if self.noise_file is not None:
+                save_noise_index(self.noise_file, idx)
+        captions = [pair['caption'] for pair in pairs]
+        for pair, source in zip(pairs, idx):
+            pair['caption'] = captions[source]
+        self.noise_index = idx
+        self.noisy_pairs = noisy_mask(idx)
+        self._metainfo.update(noise_rate=self.noise_rate,
+                              num_noisy_pairs=int(self.noisy_pairs.sum()))
 
     def _gallery_and_queries(self, records: List[PersonRecord],
                              image_dir: str) -> List[dict]:
