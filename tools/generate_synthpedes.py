@@ -1,8 +1,15 @@
-"""Generate the SynthPEDES data set (CUHK-PEDES format) under a data root.
+"""Generate the SynthPEDES data set under a data root, in a native format.
 
 Example::
 
     python tools/generate_synthpedes.py --root data --seed 0
+    python tools/generate_synthpedes.py --root data --format icfg-pedes
+
+``--format`` picks the native format and folder: ``cuhk-pedes`` (default,
+``<root>/SynthPEDES/reid_raw.json``), ``icfg-pedes``
+(``<root>/SynthPEDES-ICFG/ICFG-PEDES.json``: no val split, the val
+identities are written as train) or ``rstpreid``
+(``<root>/SynthPEDES-RSTP/data_captions.json``).
 
 An existing data set with the same parameters is reused; ``--force``
 regenerates it.
@@ -11,6 +18,7 @@ import argparse
 from typing import List, Optional
 
 from amnsfw.datasets.synthpedes import generate_synthpedes
+from amnsfw.datasets.synthpedes.generate import DEFAULT_FORMAT, FORMATS
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -25,7 +33,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """
     parser = argparse.ArgumentParser(
         description='Generate SynthPEDES, a synthetic pedestrian data set '
-        'in the CUHK-PEDES format, at <root>/SynthPEDES.')
+        'in a native format (CUHK-PEDES by default, at <root>/SynthPEDES).')
     parser.add_argument('--root', default='data', help='data root folder')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument('--train-ids', type=int, default=1000)
@@ -36,6 +44,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--height', type=int, default=192, help='image height in pixels')
     parser.add_argument(
         '--width', type=int, default=64, help='image width in pixels')
+    parser.add_argument(
+        '--format',
+        choices=list(FORMATS),
+        default=DEFAULT_FORMAT,
+        help='native format to write: ' + ', '.join(
+            f'{name} -> <root>/{fmt.dataset_name}/{fmt.ann_file}'
+            for name, fmt in FORMATS.items()))
     parser.add_argument(
         '--force',
         action='store_true',
@@ -63,7 +78,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         num_test_ids=args.test_ids,
         images_per_id=args.images_per_id,
         image_size=(args.height, args.width),
-        force=args.force)
+        force=args.force,
+        format=args.format)
     if not summary.generated:
         print(f'{summary.path} already holds SynthPEDES with these '
               'parameters; skipped generation (use --force to regenerate).')

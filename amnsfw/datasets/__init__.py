@@ -2,8 +2,12 @@
 from . import samplers, transforms  # noqa: F401
 from .collate import collate_person_search
 from .cuhk_pedes import CUHKPEDES
+from .icfg_pedes import ICFGPEDES
 from .person_search_dataset import (AnnotationError, PersonRecord,
                                     PersonSearchDataset)
+from .rstpreid import RSTPReid
 
-__all__ = ['CUHKPEDES', 'PersonSearchDataset', 'PersonRecord',
-           'AnnotationError', 'collate_person_search']
+__all__ = [
+    'CUHKPEDES', 'ICFGPEDES', 'RSTPReid', 'PersonSearchDataset',
+    'PersonRecord', 'AnnotationError', 'collate_person_search'
+]

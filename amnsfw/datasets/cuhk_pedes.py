@@ -1,5 +1,5 @@
 """CUHK-PEDES (``reid_raw.json``); SynthPEDES is read by the same class."""
-from typing import Any, List
+from typing import Any, List, Optional, Sequence
 
 from amnsfw.registry import DATASETS
 from .person_search_dataset import (AnnotationError, PersonRecord,
@@ -14,17 +14,35 @@ class CUHKPEDES(PersonSearchDataset):
     ``id`` (1-based person id), ``file_path`` (relative to ``imgs/``) and
     ``captions`` (a list, usually of two); ``processed_tokens`` is ignored.
 
+    The readers of the other formats (ICFG-PEDES, RSTPReid) subclass it and
+    override only the class attributes below that differ.
+
     Args:
         data_root (str): The ``CUHK-PEDES`` folder.
-        ann_file (str): Defaults to ``'reid_raw.json'``.
+        ann_file (str, optional): Annotation file relative to ``data_root``;
+            None takes :attr:`ANN_FILE` (``'reid_raw.json'``).
+            Defaults to None.
         **kwargs: See :class:`PersonSearchDataset`.
     """
 
+    #: Default annotation file.
+    ANN_FILE = 'reid_raw.json'
+    #: Record field holding the image path.
     IMAGE_FIELD = 'file_path'
+    #: Splits a record of the file may have; None means :attr:`SPLITS`.
+    FILE_SPLITS: Optional[Sequence[str]] = None
+    #: Smallest valid person id (1 for 1-based ids, 0 for 0-based ones).
+    ID_BASE = 1
 
-    def __init__(self, data_root: str, ann_file: str = 'reid_raw.json',
+    def __init__(self, data_root: str, ann_file: Optional[str] = None,
                  **kwargs) -> None:
-        super().__init__(data_root=data_root, ann_file=ann_file, **kwargs)
+        super().__init__(
+            data_root=data_root, ann_file=ann_file or self.ANN_FILE, **kwargs)
+
+    @property
+    def file_splits(self) -> Sequence[str]:
+        """Splits a record of the file may have."""
+        return self.SPLITS if self.FILE_SPLITS is None else self.FILE_SPLITS
 
     def parse_records(self, raw: Any) -> List[PersonRecord]:
         if not isinstance(raw, list):
@@ -41,14 +59,18 @@ class CUHKPEDES(PersonSearchDataset):
         for key in ('split', 'id', self.IMAGE_FIELD, 'captions'):
             if key not in record:
                 raise AnnotationError(f'{where}: missing field {key!r}')
-        if record['split'] not in self.SPLITS:
+        if record['split'] not in self.file_splits:
             raise AnnotationError(
                 f"{where}: unknown split {record['split']!r} (expected one "
-                f'of {list(self.SPLITS)})')
+                f'of {list(self.file_splits)})')
         pid = record['id']
         if not isinstance(pid, int) or isinstance(pid, bool):
             raise AnnotationError(f'{where}: id must be an integer, got '
                                   f'{pid!r}')
+        if pid < self.ID_BASE:
+            raise AnnotationError(
+                f'{where}: id must be >= {self.ID_BASE} ({self.ID_BASE}-based '
+                f'ids in {type(self).__name__}), got {pid!r}')
         path = record[self.IMAGE_FIELD]
         if not isinstance(path, str) or not path:
             raise AnnotationError(f'{where}: {self.IMAGE_FIELD} must be a '
@@ -61,4 +83,3 @@ class CUHKPEDES(PersonSearchDataset):
                 f'{where}: captions must be a non-empty list of non-empty '
                 f'strings, got {captions!r}')
         return PersonRecord(record['split'], pid, path, tuple(captions))
-
