@@ -7,6 +7,10 @@ from amnsfw.registry import FUNCTIONS
 
 #: Caption keys collated for the text side, besides person id and index.
 TEXT_KEYS = ('text_ids', 'text_mask')
+#: Optional caption keys (:class:`~amnsfw.datasets.transforms.
+#: MaskCaptionTokens`), collated when the batch's captions carry them, and
+#: where they go: the corrupted ids are inputs, the labels targets.
+OPTIONAL_TEXT_KEYS = (('mlm_ids', 'inputs'), ('mlm_labels', 'data_samples'))
 
 
 def _stack(items: Sequence[Dict[str, Any]], key: str) -> torch.Tensor:
@@ -23,9 +27,10 @@ def collate_person_search(items: List[Dict[str, Any]]) -> Dict[str, Dict]:
     Items with an image form the image side (``inputs['images']``, with
     ``data_samples['image_pids' / 'image_index']``), items with a caption the
     text side (``inputs['text_ids' / 'text_mask']``, ``data_samples[
-    'text_pids' / 'text_index']``). Training pairs carry both, so the two
-    sides are aligned row by row; an evaluation batch may mix gallery images
-    and queries.
+    'text_pids' / 'text_index']``, plus ``inputs['mlm_ids']`` and
+    ``data_samples['mlm_labels']`` when the captions carry them). Training
+    pairs carry both, so the two sides are aligned row by row; an
+    evaluation batch may mix gallery images and queries.
 
     Args:
         items (list[dict]): Items from a :class:`PersonSearchDataset`.
@@ -47,4 +52,15 @@ def collate_person_search(items: List[Dict[str, Any]]) -> Dict[str, Dict]:
             inputs[key] = _stack(texts, key)
         samples['text_pids'] = _stack(texts, 'pid')
         samples['text_index'] = _stack(texts, 'index')
+        for key, side in OPTIONAL_TEXT_KEYS:
+            having = sum(key in item for item in texts)
+            if having == 0:
+                continue
+            if having != len(texts):
+                raise ValueError(
+                    f'{having} of the {len(texts)} captions of the batch '
+                    f'have {key!r}; it must be all or none (run the same '
+                    'text pipeline on every caption)')
+            target = inputs if side == 'inputs' else samples
+            target[key] = _stack(texts, key)
     return dict(inputs=inputs, data_samples=samples)

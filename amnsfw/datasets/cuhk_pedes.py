@@ -53,33 +53,43 @@ class CUHKPEDES(PersonSearchDataset):
 
     def _parse_record(self, index: int, record: Any) -> PersonRecord:
         where = f'{self.ann_file}, record {index}'
+        # The record's id, when it has one, ends every message: the index
+        # finds the record in the file, the id finds the person.
+        of_id = (f' (record id {record["id"]!r})'
+                 if isinstance(record, dict) and 'id' in record else '')
+
+        def error(problem: str) -> AnnotationError:
+            return AnnotationError(f'{where}: {problem}{of_id}')
+
         if not isinstance(record, dict):
-            raise AnnotationError(f'{where}: expected an object, got '
-                                  f'{type(record).__name__}')
+            raise error(f'expected an object, got {type(record).__name__}')
         for key in ('split', 'id', self.IMAGE_FIELD, 'captions'):
             if key not in record:
-                raise AnnotationError(f'{where}: missing field {key!r}')
+                raise error(f'missing field {key!r}')
         if record['split'] not in self.file_splits:
-            raise AnnotationError(
-                f"{where}: unknown split {record['split']!r} (expected one "
-                f'of {list(self.file_splits)})')
+            raise error(f"unknown split {record['split']!r} (expected one "
+                        f'of {list(self.file_splits)})')
         pid = record['id']
         if not isinstance(pid, int) or isinstance(pid, bool):
-            raise AnnotationError(f'{where}: id must be an integer, got '
-                                  f'{pid!r}')
+            raise error(f'id must be an integer, got {pid!r}')
         if pid < self.ID_BASE:
-            raise AnnotationError(
-                f'{where}: id must be >= {self.ID_BASE} ({self.ID_BASE}-based '
-                f'ids in {type(self).__name__}), got {pid!r}')
+            raise error(
+                f'id must be >= {self.ID_BASE} ({self.ID_BASE}-based ids in '
+                f'{type(self).__name__}), got {pid!r}')
         path = record[self.IMAGE_FIELD]
         if not isinstance(path, str) or not path:
-            raise AnnotationError(f'{where}: {self.IMAGE_FIELD} must be a '
-                                  f'non-empty string, got {path!r}')
+            raise error(f'{self.IMAGE_FIELD} must be a non-empty string, got '
+                        f'{path!r}')
         captions = record['captions']
-        if (not isinstance(captions, list) or not captions
-                or not all(isinstance(c, str) and c.strip()
-                           for c in captions)):
-            raise AnnotationError(
-                f'{where}: captions must be a non-empty list of non-empty '
-                f'strings, got {captions!r}')
+        if not isinstance(captions, list) or not captions:
+            raise error('captions must be a non-empty list of non-empty '
+                        f'strings, got {captions!r}')
+        for number, caption in enumerate(captions):
+            # Any unicode text is kept as it is; the tokenizers handle it.
+            if not isinstance(caption, str):
+                raise error(f'captions[{number}] must be a string, got '
+                            f'{type(caption).__name__}: {caption!r}')
+            if not caption.strip():
+                raise error(f'captions[{number}] is empty or whitespace '
+                            f'only: {caption!r}')
         return PersonRecord(record['split'], pid, path, tuple(captions))

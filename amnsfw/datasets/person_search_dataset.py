@@ -12,6 +12,7 @@ A data set reads one native annotation file into :class:`PersonRecord` s
 
 Subclasses only parse their file format (:meth:`parse_records`).
 """
+import logging
 import os.path as osp
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
@@ -19,10 +20,12 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.dataset import BaseDataset, Compose
 from mmengine.fileio import load
+from mmengine.logging import print_log
 
 from amnsfw.registry import TRANSFORMS
 from .noisy_correspondence import (load_noise_index, make_noise_index,
                                    noisy_mask, num_noisy, save_noise_index)
+from .transforms.load_person_image import ImageLoadError
 
 TRAIN_SPLIT = 'train'
 
@@ -74,6 +77,11 @@ class PersonSearchDataset(BaseDataset):
             the index is generated from ``noise_rate`` / ``noise_seed`` and
             saved there. If None, it is generated in memory. Defaults to
             None.
+        skip_broken_images (bool): Train split only: when an item's image
+            cannot be loaded (:class:`~amnsfw.datasets.transforms.
+            ImageLoadError`), log a warning and serve another item instead
+            (MMEngine's refetch, at most ``max_refetch`` times) rather than
+            raise. Evaluation splits never skip. Defaults to False.
         **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments.
     """
 
@@ -96,6 +104,7 @@ class PersonSearchDataset(BaseDataset):
                  noise_rate: float = 0.0,
                  noise_seed: int = 0,
                  noise_file: Optional[str] = None,
+                 skip_broken_images: bool = False,
                  **kwargs) -> None:
         if split not in self.SPLITS:
             raise ValueError(f'{type(self).__name__} has splits '
@@ -106,11 +115,20 @@ class PersonSearchDataset(BaseDataset):
                 f'noisy correspondence is for the train split only; got '
                 f'split={split!r} with noise_rate={noise_rate!r}, '
                 f'noise_seed={noise_seed!r}, noise_file={noise_file!r}')
+        if split != TRAIN_SPLIT and skip_broken_images:
+            raise ValueError(
+                'skip_broken_images is for the train split only (an '
+                'evaluation split must score every image); got '
+                f'split={split!r} with skip_broken_images=True')
         num_noisy(0, noise_rate)  # validates the rate before any loading
         self.split = split
         self.noise_rate = noise_rate
         self.noise_seed = noise_seed
         self.noise_file = noise_file
+        self.skip_broken_images = skip_broken_images
+        #: Images skipped so far by this process (each loader worker counts
+        #: its own).
+        self.num_skipped_images = 0
         # Built with amnsfw's registry so its names win outside a runner too.
         self.image_pipeline = Compose(
             [TRANSFORMS.build(t) for t in image_pipeline])
@@ -209,11 +227,28 @@ class PersonSearchDataset(BaseDataset):
                               num_queries=len(queries))
         return gallery + queries
 
-    def prepare_data(self, idx: int) -> Dict[str, Any]:
-        """Run the image and/or text pipeline on item ``idx``."""
+    def prepare_data(self, idx: int) -> Optional[Dict[str, Any]]:
+        """Run the image and/or text pipeline on item ``idx``.
+
+        Returns None (MMEngine's ``__getitem__`` then serves another item)
+        for a train item whose image cannot be loaded when
+        ``skip_broken_images`` is set; raises otherwise.
+        """
         item = self.get_data_info(idx)
         if 'img_path' in item:
-            item = self.image_pipeline(item)
+            try:
+                item = self.image_pipeline(item)
+            except ImageLoadError as error:
+                if not (self.skip_broken_images
+                        and self.split == TRAIN_SPLIT):
+                    raise
+                self.num_skipped_images += 1
+                print_log(
+                    f'skipping a broken training image ({error}); '
+                    f'{self.num_skipped_images} skipped so far in this '
+                    'process',
+                    logger='current', level=logging.WARNING)
+                return None
         if 'caption' in item:
             item = self.text_pipeline(item)
         return item
