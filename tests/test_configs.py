@@ -33,3 +33,19 @@ def test_config_has_no_import(name):
 def test_config_parses(name):
     cfg = Config.fromfile(os.path.join(CONFIG_DIR, name))
     assert len(cfg) > 0
+
+
+@pytest.mark.parametrize('name, folder', [('cuhk_pedes', 'CUHK-PEDES'),
+                                          ('icfg_pedes', 'ICFG-PEDES'),
+                                          ('rstpreid', 'RSTPReid')])
+def test_real_data_root_comes_from_the_environment(monkeypatch, name,
+                                                   folder):
+    path = os.path.join(CONFIG_DIR, '_base_', 'datasets', f'{name}.py')
+    monkeypatch.delenv('AMNSFW_DATA_ROOT', raising=False)
+    default = Config.fromfile(path)
+    assert default.train_dataloader.dataset.data_root == f'data/{folder}'
+    monkeypatch.setenv('AMNSFW_DATA_ROOT', '/datasets')
+    cfg = Config.fromfile(path)
+    for loader in ('train', 'val', 'test'):
+        assert cfg[f'{loader}_dataloader'].dataset.data_root == \
+            f'/datasets/{folder}'

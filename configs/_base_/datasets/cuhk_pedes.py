@@ -1,11 +1,23 @@
 # CUHK-PEDES (reid_raw.json, images under imgs/), read by CUHKPEDES.
-# data_root is relative to the working directory: symlink the data set to
-# data/CUHK-PEDES or override it, e.g.
-#   --cfg-options train_dataloader.dataset.data_root=/path/CUHK-PEDES \
-#       val_dataloader.dataset.data_root=/path/CUHK-PEDES \
-#       test_dataloader.dataset.data_root=/path/CUHK-PEDES
-data_root = 'data/CUHK-PEDES'
+# The folder holding the data sets comes from the environment variable
+# AMNSFW_DATA_ROOT (default: data/ under the working directory), e.g.
+#   AMNSFW_DATA_ROOT=/datasets .venv/bin/python tools/train.py CONFIG
+# or override each loader with --cfg-options
+#   train_dataloader.dataset.data_root=/path/CUHK-PEDES (likewise val_, test_).
+data_root = '{{$AMNSFW_DATA_ROOT:data}}/CUHK-PEDES'
 image_size = (384, 128)  # (height, width), as the peers (IRRA, RDE) use
+# The peers' training augmentation (IRRA's build_transforms with img_aug):
+# resize, flip, pad + random crop back to image_size, random erasing.
+flip_prob = 0.5
+crop_padding = 10  # pixels of zeros on every side before the random crop
+erase_prob = 0.5
+erase_area = (0.02, 0.4)  # erased share of the image area
+# CLIP's mean colour on the 0-255 scale, rounded, in BGR order: images are
+# BGR until ImageToRGBTensor and RandomErasing fills in the array's channel
+# order, so erased pixels normalise to ~0 in PersonSearchDataPreprocessor.
+# IRRA differs slightly: it erases after normalising, with value=CLIP's
+# mean, i.e. ~0.45 in normalised units rather than 0.
+erase_fill_bgr = (104, 117, 123)
 
 # CLIP's BPE tokenizer: a Hugging Face hub name or a local folder holding
 # its files (vocab.json and merges.txt, or tokenizer.json).
@@ -14,16 +26,20 @@ tokenizer = dict(
     name_or_path='openai/clip-vit-base-patch16',
     max_length=77)
 
-# Normalisation happens in the model. The peers' pad + random crop and
-# random erasing are not part of this pipeline.
+# Normalisation happens in the model (PersonSearchDataPreprocessor).
 train_image_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadPersonImage'),
     dict(type='Resize', scale=(image_size[1], image_size[0]), keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomFlip', prob=flip_prob, direction='horizontal'),
+    dict(type='mmpretrain.RandomCrop', crop_size=image_size,
+         padding=crop_padding),
+    dict(type='mmpretrain.RandomErasing', erase_prob=erase_prob,
+         min_area_ratio=erase_area[0], max_area_ratio=erase_area[1],
+         mode='const', fill_color=erase_fill_bgr),
     dict(type='ImageToRGBTensor'),
 ]
 test_image_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadPersonImage'),
     dict(type='Resize', scale=(image_size[1], image_size[0]), keep_ratio=False),
     dict(type='ImageToRGBTensor'),
 ]

@@ -10,13 +10,13 @@ tokenizer = dict(
     max_length=32)
 
 train_image_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadPersonImage'),
     dict(type='Resize', scale=(image_size[1], image_size[0]), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='ImageToRGBTensor'),
 ]
 test_image_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadPersonImage'),
     dict(type='Resize', scale=(image_size[1], image_size[0]), keep_ratio=False),
     dict(type='ImageToRGBTensor'),
 ]
