@@ -3,12 +3,15 @@ import os
 
 import numpy as np
 import pytest
+import torch
+from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 
-from amnsfw.datasets import CUHKPEDES
+from amnsfw.datasets import CUHKPEDES, collate_person_search
 from amnsfw.datasets.noisy_correspondence import (NoiseIndexError,
                                                   make_noise_index,
                                                   save_noise_index)
+from amnsfw.registry import MODELS
 
 RATE = 0.5
 
@@ -149,3 +152,36 @@ def test_eval_split_without_noise_args_builds(build):
     dataset = build(split='val')
     assert dataset.noisy_pairs is None
     assert 'noise_rate' not in dataset.metainfo
+
+
+class SpyLoss(torch.nn.Module):
+    """Records what a loss head is handed, and returns a zero term."""
+
+    seen_keys: set = set()
+
+    def forward(self, features):
+        SpyLoss.seen_keys |= set(features)
+        return dict(loss_spy=features['image_embeds'].sum() * 0)
+
+
+def test_training_loss_never_sees_the_noisy_flags(build, tokenizer_cfg):
+    noisy = build(noise_rate=RATE, noise_seed=3, with_pipelines=True)
+    model = MODELS.build(dict(
+        type='TextImageRetriever', tokenizer=tokenizer_cfg,
+        image_encoder=dict(type='CLIPImageEncoder', image_size=(96, 32),
+                           config=dict(hidden_size=32, intermediate_size=64,
+                                       num_hidden_layers=1,
+                                       num_attention_heads=2, patch_size=16,
+                                       image_size=32, projection_dim=16)),
+        text_encoder=dict(type='CLIPTextEncoder',
+                          config=dict(hidden_size=32, intermediate_size=64,
+                                      num_hidden_layers=1,
+                                      num_attention_heads=2,
+                                      projection_dim=16)),
+        losses=[dict(type=SpyLoss)]))
+    noisy_rows = [i for i in range(len(noisy)) if noisy.noisy_pairs[i]]
+    batch = collate_person_search([noisy[i] for i in noisy_rows[:4]])
+    model.train_step(batch, optim_wrapper=OptimWrapper(
+        torch.optim.SGD(model.parameters(), lr=0.0)))
+    assert SpyLoss.seen_keys, 'the spy loss head was not called'
+    assert not [key for key in SpyLoss.seen_keys if 'nois' in key.lower()]
