@@ -1,15 +1,14 @@
 """RDE's caption token augmentation: mask, replace or delete random tokens."""
-import random
 from typing import Dict, Optional
 
 import torch
-from mmcv.transforms import BaseTransform
 
-from amnsfw.registry import TOKENIZERS, TRANSFORMS
+from amnsfw.registry import TRANSFORMS
+from .caption_token_corruption import CaptionTokenCorruption
 
 
 @TRANSFORMS.register_module()
-class AugmentCaptionTokens(BaseTransform):
+class AugmentCaptionTokens(CaptionTokenCorruption):
     """Perturb a tokenised caption as RDE (Qin et al., CVPR 2024) does.
 
     Each word token (not SOT / EOT / padding) is selected with ``prob``; a
@@ -32,20 +31,9 @@ class AugmentCaptionTokens(BaseTransform):
     def __init__(self, tokenizer: dict, prob: float = 0.2,
                  mask_ratio: float = 0.6, replace_ratio: float = 0.2,
                  seed: Optional[int] = None) -> None:
-        if not (0 <= prob <= 1 and mask_ratio >= 0 and replace_ratio >= 0
-                and mask_ratio + replace_ratio <= 1):
-            raise ValueError(
-                f'need 0 <= prob <= 1 and mask_ratio + replace_ratio <= 1 '
-                f'(both >= 0), got prob={prob}, mask_ratio={mask_ratio}, '
-                f'replace_ratio={replace_ratio}')
-        self.tokenizer = TOKENIZERS.build(tokenizer)
-        self.prob = prob
-        self.mask_ratio = mask_ratio
+        super().__init__(tokenizer, prob, mask_ratio, replace_ratio,
+                         'replace_ratio', seed)
         self.replace_ratio = replace_ratio
-        self.rng = random.Random(seed) if seed is not None else random
-        special = set(self.tokenizer.special_ids) | {self.tokenizer.pad_id}
-        self.word_ids = [i for i in range(self.tokenizer.vocab_size)
-                         if i not in special]
 
     def transform(self, results: Dict) -> Dict:
         ids, mask = results['text_ids'], results['text_mask']

@@ -1,11 +1,10 @@
 """IRRA's masked-language-modelling input: corrupted ids and their labels."""
-import random
 from typing import Dict, Optional
 
 import torch
-from mmcv.transforms import BaseTransform
 
-from amnsfw.registry import TOKENIZERS, TRANSFORMS
+from amnsfw.registry import TRANSFORMS
+from .caption_token_corruption import CaptionTokenCorruption
 
 #: Label of positions that the MLM loss ignores (PyTorch's cross-entropy
 #: ``ignore_index`` default).
@@ -13,7 +12,7 @@ IGNORE_LABEL = -100
 
 
 @TRANSFORMS.register_module()
-class MaskCaptionTokens(BaseTransform):
+class MaskCaptionTokens(CaptionTokenCorruption):
     """Build the input of IRRA's implicit relation reasoning (Jiang and Ye,
     CVPR 2023): BERT-style masking of a tokenised caption.
 
@@ -50,22 +49,10 @@ class MaskCaptionTokens(BaseTransform):
                  mask_ratio: float = 0.8, random_ratio: float = 0.1,
                  seed: Optional[int] = None,
                  at_least_one: bool = True) -> None:
-        if not (0 <= prob <= 1 and mask_ratio >= 0 and random_ratio >= 0
-                and mask_ratio + random_ratio <= 1):
-            raise ValueError(
-                f'need 0 <= prob <= 1 and mask_ratio + random_ratio <= 1 '
-                f'(both >= 0), got prob={prob}, mask_ratio={mask_ratio}, '
-                f'random_ratio={random_ratio}')
-        self.tokenizer = TOKENIZERS.build(tokenizer)
-        self.prob = prob
-        self.mask_ratio = mask_ratio
+        super().__init__(tokenizer, prob, mask_ratio, random_ratio,
+                         'random_ratio', seed)
         self.random_ratio = random_ratio
         self.at_least_one = at_least_one
-        self.rng = random.Random(seed) if seed is not None else random
-        self.special = set(self.tokenizer.special_ids) | {
-            self.tokenizer.pad_id}
-        self.word_ids = [i for i in range(self.tokenizer.vocab_size)
-                         if i not in self.special]
 
     def transform(self, results: Dict) -> Dict:
         ids = results['text_ids']
