@@ -20,7 +20,7 @@ from typing import List, Optional
 from amnsfw.datasets.dataset_info import (FILE_VIEW_KWARGS, build_reader,
                                           compare_with_known,
                                           format_comparison,
-                                          format_statistics, load_records,
+                                          format_statistics,
                                           missing_images, resolve_type,
                                           split_statistics)
 
@@ -75,7 +75,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     kwargs = dict(ann_file=args.ann_file)
     reader = build_reader(dataset_type, args.data_root, **kwargs,
                           **FILE_VIEW_KWARGS.get(dataset_type, {}))
-    records = load_records(reader)
+    records = reader.load_records()
     stats = split_statistics(records)
     print(f'{dataset_type} at {args.data_root} ({reader.ann_file})')
     print(format_statistics(stats))
@@ -85,7 +85,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         served = build_reader(dataset_type, args.data_root, **kwargs)
         print('as served by the reader with its default arguments '
               '(val carved from train by identity):')
-        print(format_statistics(split_statistics(load_records(served))))
+        print(format_statistics(split_statistics(served.load_records())))
     if not args.check_images:
         return 0
     missing = missing_images(reader, records)

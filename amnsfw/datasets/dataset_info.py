@@ -7,11 +7,9 @@ val: identities / gallery images / query captions).
 import os.path as osp
 from typing import Dict, Iterable, List, NamedTuple, Optional
 
-from mmengine.fileio import load
-
 from amnsfw.registry import DATASETS
 from .cuhk_pedes import CUHKPEDES
-from .person_search_dataset import AnnotationError, PersonRecord
+from .person_search_dataset import PersonRecord
 
 
 class SplitSize(NamedTuple):
@@ -77,27 +75,6 @@ def build_reader(dataset_type: str, data_root: str,
     return DATASETS.build(
         dict(type=resolve_type(dataset_type), data_root=data_root,
              lazy_init=True, **kwargs))
-
-
-def load_records(reader) -> List[PersonRecord]:
-    """Every record of the reader's file, each in the split it serves.
-
-    Args:
-        reader (PersonSearchDataset): A reader, e.g. from
-            :func:`build_reader`.
-
-    Returns:
-        list[PersonRecord]: All records, in file order.
-    """
-    if not osp.isfile(reader.ann_file):
-        raise FileNotFoundError(
-            f'annotation file not found: {reader.ann_file}')
-    try:
-        raw = load(reader.ann_file)
-    except ValueError as error:
-        raise AnnotationError(
-            f'{reader.ann_file} is not valid JSON: {error}') from error
-    return reader.parse_records(raw)
 
 
 def split_statistics(records: Iterable[PersonRecord]) -> Dict[str, SplitSize]:

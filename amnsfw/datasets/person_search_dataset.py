@@ -151,7 +151,8 @@ class PersonSearchDataset(BaseDataset):
         """
         raise NotImplementedError
 
-    def load_data_list(self) -> List[dict]:
+    def load_records(self) -> List[PersonRecord]:
+        """Read and parse the annotation file: every record, all splits."""
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(
                 f'annotation file not found: {self.ann_file}')
@@ -160,7 +161,10 @@ class PersonSearchDataset(BaseDataset):
         except ValueError as error:
             raise AnnotationError(
                 f'{self.ann_file} is not valid JSON: {error}') from error
-        records = [r for r in self.parse_records(raw) if r.split == self.split]
+        return self.parse_records(raw)
+
+    def load_data_list(self) -> List[dict]:
+        records = [r for r in self.load_records() if r.split == self.split]
         if not records:
             raise AnnotationError(
                 f'{self.ann_file} has no records in split {self.split!r}')
