@@ -1,5 +1,6 @@
 """An external plugin package, pip-installed, used from a config by name."""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,11 @@ print(type(masker).__name__, masker.mask_ratio)
 def plugin_site(tmp_path_factory, request) -> Path:
     """The fixture plugin installed with pip into a private folder."""
     target = tmp_path_factory.mktemp('site')
-    source = Path(request.config.rootpath) / 'tests' / 'fixtures' / \
-        'amnsfw-fixture-plugin'
+    # Built from a copy, so pip leaves no build files in the repository.
+    source = tmp_path_factory.mktemp('src') / 'amnsfw-fixture-plugin'
+    shutil.copytree(
+        Path(request.config.rootpath) / 'tests' / 'fixtures' /
+        'amnsfw-fixture-plugin', source)
     subprocess.run([
         sys.executable, '-m', 'pip', 'install', '--quiet', '--no-deps',
         '--no-build-isolation', '--no-index', '--target', str(target),
