@@ -31,6 +31,9 @@ def collate_person_search(items: List[Dict[str, Any]]) -> Dict[str, Dict]:
     ``data_samples['mlm_labels']`` when the captions carry them). Training
     pairs carry both, so the two sides are aligned row by row; an
     evaluation batch may mix gallery images and queries.
+    ``data_samples['image_rows' / 'text_rows']`` give each side's positions
+    in ``items``, so results can be returned in the sampler's order (which
+    MMEngine's distributed result collection relies on).
 
     Args:
         items (list[dict]): Items from a :class:`PersonSearchDataset`.
@@ -47,11 +50,15 @@ def collate_person_search(items: List[Dict[str, Any]]) -> Dict[str, Dict]:
         inputs['images'] = _stack(images, 'img')
         samples['image_pids'] = _stack(images, 'pid')
         samples['image_index'] = _stack(images, 'index')
+        samples['image_rows'] = torch.tensor(
+            [row for row, item in enumerate(items) if 'img' in item])
     if texts:
         for key in TEXT_KEYS:
             inputs[key] = _stack(texts, key)
         samples['text_pids'] = _stack(texts, 'pid')
         samples['text_index'] = _stack(texts, 'index')
+        samples['text_rows'] = torch.tensor(
+            [row for row, item in enumerate(items) if 'text_ids' in item])
         for key, side in OPTIONAL_TEXT_KEYS:
             having = sum(key in item for item in texts)
             if having == 0:

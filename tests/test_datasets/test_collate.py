@@ -29,8 +29,8 @@ def test_train_batch_is_aligned_row_by_row():
     batch = collate_person_search(items)
     inputs, samples = batch['inputs'], batch['data_samples']
     assert set(inputs) == {'images', 'text_ids', 'text_mask'}
-    assert set(samples) == {'image_pids', 'image_index', 'text_pids',
-                            'text_index'}
+    assert set(samples) == {'image_pids', 'image_index', 'image_rows',
+                            'text_pids', 'text_index', 'text_rows'}
     assert inputs['images'].shape == (3, 3, 4, 2)
     assert inputs['images'].dtype == torch.uint8
     assert inputs['images'][:, 0, 0, 0].tolist() == [1, 2, 3]
@@ -56,18 +56,23 @@ def test_mixed_eval_batch_splits_by_side():
     assert inputs['text_ids'][:, 0].tolist() == [100, 200, 300]
     assert samples['text_pids'].tolist() == [9, 5, 9]
     assert samples['text_index'].tolist() == [0, 1, 2]
+    # Each side's positions among the items, to restore the batch order.
+    assert samples['image_rows'].tolist() == [0, 1]
+    assert samples['text_rows'].tolist() == [2, 3, 4]
 
 
 def test_image_only_batch_has_no_text_keys():
     batch = collate_person_search([_image(1, 0, 1), _image(2, 1, 2)])
     assert set(batch['inputs']) == {'images'}
-    assert set(batch['data_samples']) == {'image_pids', 'image_index'}
+    assert set(batch['data_samples']) == {'image_pids', 'image_index',
+                                          'image_rows'}
 
 
 def test_text_only_batch_has_no_image_keys():
     batch = collate_person_search([_text(1, 3, 0)])
     assert set(batch['inputs']) == {'text_ids', 'text_mask'}
-    assert set(batch['data_samples']) == {'text_pids', 'text_index'}
+    assert set(batch['data_samples']) == {'text_pids', 'text_index',
+                                          'text_rows'}
     assert batch['data_samples']['text_index'].tolist() == [3]
 
 

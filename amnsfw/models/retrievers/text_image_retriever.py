@@ -111,16 +111,21 @@ class TextImageRetriever(BaseModel):
     def predict(self, inputs: Dict[str, torch.Tensor],
                 data_samples: Dict[str, torch.Tensor]) -> List[dict]:
         """One entry per gallery image and query, as the retrieval metric
-        expects: ``modality``, ``index``, ``pid`` and ``feats``."""
+        expects (``modality``, ``index``, ``pid``, ``feats``), in the order
+        of the batch's items: MMEngine gathers distributed results assuming
+        the sampler's order."""
         features = self.extract_feat(inputs)
-        results = []
+        placed = []
         for modality in ('image', 'text'):
             if f'{modality}_embeds' not in features:
                 continue
             embeds = features[f'{modality}_embeds']
-            for row, (index, pid) in enumerate(
-                    zip(data_samples[f'{modality}_index'].tolist(),
+            for row, (position, index, pid) in enumerate(
+                    zip(data_samples[f'{modality}_rows'].tolist(),
+                        data_samples[f'{modality}_index'].tolist(),
                         data_samples[f'{modality}_pids'].tolist())):
-                results.append(dict(modality=modality, index=index, pid=pid,
-                                    feats={'global': embeds[row]}))
-        return results
+                placed.append((position, dict(
+                    modality=modality, index=index, pid=pid,
+                    feats={'global': embeds[row]})))
+        placed.sort(key=lambda entry: entry[0])
+        return [result for _, result in placed]

@@ -49,6 +49,8 @@ def pair_batch(model):
                   **captions(model, 'a man', 'a red shirt', 'a blue bag'))
     samples = dict(image_pids=torch.tensor([4, 4, 9]),
                    image_index=torch.tensor([0, 1, 2]),
+                   image_rows=torch.tensor([0, 1, 2]),
+                   text_rows=torch.tensor([0, 1, 2]),
                    text_pids=torch.tensor([4, 4, 9]),
                    text_index=torch.tensor([0, 1, 2]))
     return inputs, samples
@@ -101,8 +103,10 @@ def test_predict_one_entry_per_image_and_caption(model):
                   **captions(model, 'a man', 'a woman', 'a red bag'))
     samples = dict(image_pids=torch.tensor([7, 3]),
                    image_index=torch.tensor([10, 11]),
+                   image_rows=torch.tensor([0, 1]),
                    text_pids=torch.tensor([3, 7, 7]),
-                   text_index=torch.tensor([20, 21, 22]))
+                   text_index=torch.tensor([20, 21, 22]),
+                   text_rows=torch.tensor([2, 3, 4]))
     with torch.no_grad():
         results = model(inputs, samples, mode='predict')
         feats = model(inputs, mode='tensor')
@@ -118,11 +122,29 @@ def test_predict_one_entry_per_image_and_caption(model):
     assert results[0]['feats']['global'].shape == (16, )
 
 
+def test_predict_keeps_the_batch_order_of_mixed_items(model):
+    # Batch items: text, image, text (as a distributed sampler hands them).
+    model.eval()
+    inputs = dict(images=torch.randn(1, 3, *IMAGE_SIZE),
+                  **captions(model, 'a man', 'a red bag'))
+    samples = dict(image_pids=torch.tensor([4]),
+                   image_index=torch.tensor([0]),
+                   image_rows=torch.tensor([1]),
+                   text_pids=torch.tensor([4, 5]),
+                   text_index=torch.tensor([7, 8]),
+                   text_rows=torch.tensor([0, 2]))
+    with torch.no_grad():
+        results = model(inputs, samples, mode='predict')
+    assert [(r['modality'], r['index']) for r in results] == [
+        ('text', 7), ('image', 0), ('text', 8)]
+
+
 def test_predict_text_only_batch(model):
     model.eval()
     inputs = captions(model, 'a man', 'a blue shirt')
     samples = dict(text_pids=torch.tensor([1, 2]),
-                   text_index=torch.tensor([5, 6]))
+                   text_index=torch.tensor([5, 6]),
+                   text_rows=torch.tensor([0, 1]))
     with torch.no_grad():
         results = model(inputs, samples, mode='predict')
     assert [(r['modality'], r['index'], r['pid']) for r in results] == [
