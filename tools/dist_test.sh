@@ -1,19 +1,4 @@
 #!/usr/bin/env bash
 # Distributed evaluation: tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
-# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node.
-set -euo pipefail
-CONFIG=$1
-CHECKPOINT=$2
-GPUS=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-"$(dirname "$0")/../.venv/bin/python"}
-[ -x "$PYTHON" ] || PYTHON=python
-
-PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" \
-"$PYTHON" -m torch.distributed.run \
-    --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
-    --nproc_per_node="$GPUS" --master_port="$PORT" \
-    "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"
+# (NNODES, NODE_RANK, MASTER_ADDR, PORT from the environment; see dist_run.sh).
+exec "$(dirname "$0")/dist_run.sh" test.py "$3" "$1" "$2" "${@:4}"

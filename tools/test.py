@@ -8,7 +8,7 @@ import argparse
 from mmengine.runner import Runner
 
 from amnsfw.engine import (add_runner_arguments, load_experiment_config,
-                           parse_runner_arguments)
+                           parse_runner_arguments, setup_cpu_distributed)
 
 
 def main(argv=None) -> dict:
@@ -20,6 +20,7 @@ def main(argv=None) -> dict:
     cfg = load_experiment_config(args.config, args.work_dir, args.cfg_options,
                                  args.launcher)
     cfg.load_from = args.checkpoint
+    setup_cpu_distributed(cfg)
     return Runner.from_cfg(cfg).test()
 
 

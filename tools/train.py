@@ -11,7 +11,8 @@ import argparse
 from mmengine.runner import Runner
 
 from amnsfw.engine import (add_runner_arguments, load_experiment_config,
-                           parse_runner_arguments, test_best_checkpoint)
+                           parse_runner_arguments, setup_cpu_distributed,
+                           test_best_checkpoint)
 
 
 def main(argv=None) -> None:
@@ -29,6 +30,7 @@ def main(argv=None) -> None:
     args = parse_runner_arguments(parser, argv)
     cfg = load_experiment_config(args.config, args.work_dir, args.cfg_options,
                                  args.launcher, args.resume, args.amp)
+    setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     if args.test_best:

@@ -8,8 +8,6 @@ from typing import Dict, Optional
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from .cpu_distributed import setup_cpu_distributed
-
 
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the arguments every runner tool takes: ``--work-dir``,
@@ -52,9 +50,7 @@ def load_experiment_config(config: str,
         amp (bool): Mixed precision (``AmpOptimWrapper``). Defaults to False.
 
     Returns:
-        Config: The config to build a :class:`Runner` from. For a
-        ``pytorch`` launch on a machine without CUDA the gloo process group
-        is started here (see :mod:`amnsfw.engine.cpu_distributed`).
+        Config: The config to build a :class:`Runner` from.
     """
     cfg = Config.fromfile(config)
     if cfg_options:
@@ -70,7 +66,6 @@ def load_experiment_config(config: str,
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     add_tensorboard_if_installed(cfg)
-    setup_cpu_distributed(cfg)
     return cfg
 
 

@@ -43,9 +43,8 @@ class ITCLoss(nn.Module):
         self.temperature = Temperature(tau, learnable_tau)
 
     def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        image = F.normalize(features['image_embeds'], dim=-1)
-        text = F.normalize(features['text_embeds'], dim=-1)
-        logits = self.temperature() * image @ text.t()
+        logits = self.temperature.cosine_logits(features['image_embeds'],
+                                                features['text_embeds'])
         if self.identity_positives:
             same = identity_targets(features['image_pids'],
                                     features['text_pids'])

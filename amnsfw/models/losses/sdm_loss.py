@@ -53,13 +53,11 @@ class SDMLoss(nn.Module):
         self.temperature = Temperature(tau, learnable_tau)
 
     def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        image = F.normalize(features['image_embeds'], dim=-1)
-        text = F.normalize(features['text_embeds'], dim=-1)
-        scale = self.temperature()
-        logits = scale * image @ text.t()
+        logits = self.temperature.cosine_logits(features['image_embeds'],
+                                                features['text_embeds'])
         targets = identity_targets(features['image_pids'],
                                    features['text_pids'])
         loss = (matching_kl(logits, targets, self.eps)
                 + matching_kl(logits.t(), targets.t(), self.eps))
         return dict(loss_sdm=self.weight * loss,
-                    sdm_scale=scale.detach())
+                    sdm_scale=self.temperature().detach())

@@ -2,6 +2,7 @@
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -29,6 +30,12 @@ class Temperature(nn.Module):
             self.register_buffer('log_scale', log_scale)
         self.learnable = learnable
         self.max_log_scale = math.log(max_scale)
+
+    def cosine_logits(self, image: torch.Tensor,
+                      text: torch.Tensor) -> torch.Tensor:
+        """``s * normalise(image) @ normalise(text)^T``: ``(B_img, B_txt)``."""
+        return self() * F.normalize(image, dim=-1) @ F.normalize(
+            text, dim=-1).t()
 
     def forward(self) -> torch.Tensor:
         """The current scale ``s``."""
