@@ -1,5 +1,6 @@
 """Image and text encoders."""
-from .clip_image_encoder import CLIPImageEncoder, EncoderOutput
+from .clip_image_encoder import CLIPImageEncoder
 from .clip_text_encoder import CLIPTextEncoder
+from .encoder_output import EncoderOutput
 
 __all__ = ['CLIPImageEncoder', 'CLIPTextEncoder', 'EncoderOutput']

@@ -105,9 +105,11 @@ def test_wrong_input_size_names_the_grid(encoder):
         encoder(torch.randn(1, 3, 16, 16))
 
 
-def test_image_size_must_be_a_multiple_of_the_patch():
-    with pytest.raises(ValueError, match='multiple of the patch size 8'):
+def test_image_size_must_tile_with_patch_and_stride():
+    with pytest.raises(ValueError, match='patch 8 and stride 8'):
         CLIPImageEncoder(image_size=(30, 16), config=CONFIG)
+    with pytest.raises(ValueError, match='patch 8 and stride 6'):
+        CLIPImageEncoder(image_size=(32, 16), config=CONFIG, patch_stride=6)
 
 
 @pytest.mark.parametrize('both', [True, False])
@@ -161,3 +163,84 @@ def test_mean_pooling_uses_the_patch_tokens(encoder):
 def test_unknown_pooling_is_refused():
     with pytest.raises(ValueError, match="pooling must be 'cls' or 'mean'"):
         CLIPImageEncoder(image_size=IMAGE_SIZE, config=CONFIG, pooling='max')
+
+
+def test_cls_attention_equals_transformers_eager_attention(saved_vision_model):
+    _, path = saved_vision_model
+    reference = CLIPVisionModelWithProjection.from_pretrained(
+        path, attn_implementation='eager').eval()
+    encoder = CLIPImageEncoder(image_size=(16, 16), pretrained=path).eval()
+    images = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        maps = reference(pixel_values=images, output_attentions=True).attentions
+        last = encoder(images, attention='last').attention
+        every = encoder(images, attention='all').attention
+    cls_rows = [layer[:, :, 0].mean(dim=1) for layer in maps]
+    assert last.shape == (2, 1, 5)
+    assert torch.allclose(last[:, 0], cls_rows[-1], atol=1e-6)
+    assert torch.allclose(every, torch.stack(cls_rows, dim=1), atol=1e-6)
+    assert torch.allclose(last.sum(-1), torch.ones(2, 1))
+
+
+def test_attention_is_only_returned_when_asked(encoder):
+    assert encoder(torch.randn(1, 3, *IMAGE_SIZE)).attention is None
+    with pytest.raises(ValueError, match='attention must be one of'):
+        encoder(torch.randn(1, 3, *IMAGE_SIZE), attention='first')
+
+
+def test_overlapping_patches_resize_the_grid_to_the_stride():
+    encoder = CLIPImageEncoder(image_size=IMAGE_SIZE, config=CONFIG,
+                               patch_stride=4)
+    assert encoder.grid == (7, 3)
+    images = torch.randn(1, 3, *IMAGE_SIZE)
+    assert encoder(images).tokens.shape == (1, 1 + 21, 32)
+    # Patch (1, 1) starts at pixel (4, 4): the kernel applied to that crop.
+    crop = images[:, :, 4:12, 4:12]
+    expected = torch.nn.functional.conv2d(
+        crop, encoder.patch_embedding.weight).flatten()
+    assert torch.allclose(encoder.patch_embedding(images)[0, :, 1, 1],
+                          expected, atol=1e-5)
+
+
+def test_gradient_checkpointing_gives_the_same_gradients():
+    images = torch.randn(2, 3, *IMAGE_SIZE)
+    grads = []
+    for checkpointing in (False, True):
+        torch.manual_seed(0)
+        encoder = CLIPImageEncoder(image_size=IMAGE_SIZE, config=CONFIG,
+                                   gradient_checkpointing=checkpointing)
+        out = encoder(images, attention='last')
+        (out.embeds.sum() + out.attention.sum()).backward()
+        grads.append(encoder.patch_embedding.weight.grad)
+        assert encoder.encoder.gradient_checkpointing is checkpointing
+    assert torch.allclose(grads[0], grads[1], atol=1e-5)
+
+
+def test_sdpa_and_eager_kernels_agree():
+    images = torch.randn(2, 3, *IMAGE_SIZE)
+    outputs = []
+    for kernel in ('sdpa', 'eager'):
+        torch.manual_seed(0)
+        encoder = CLIPImageEncoder(image_size=IMAGE_SIZE, config=CONFIG,
+                                   attn_implementation=kernel).eval()
+        assert encoder.encoder.config._attn_implementation == kernel
+        outputs.append(encoder(images).embeds)
+    assert torch.allclose(outputs[0], outputs[1], atol=1e-5)
+    with pytest.raises(ValueError, match='attn_implementation'):
+        CLIPImageEncoder(image_size=IMAGE_SIZE, config=CONFIG,
+                         attn_implementation='flash')
+
+
+def test_save_and_load_round_trip_gives_identical_features(tmp_path):
+    torch.manual_seed(3)
+    model = CLIPVisionModelWithProjection(CLIPVisionConfig(**CONFIG)).eval()
+    first = tmp_path / 'first'
+    model.save_pretrained(first)
+    CLIPVisionModelWithProjection.from_pretrained(first).save_pretrained(
+        tmp_path / 'second')
+    images = torch.randn(2, 3, *IMAGE_SIZE)
+    features = [
+        CLIPImageEncoder(image_size=IMAGE_SIZE, pretrained=str(path)).eval()(
+            images).embeds for path in (first, tmp_path / 'second')
+    ]
+    assert torch.equal(features[0], features[1])

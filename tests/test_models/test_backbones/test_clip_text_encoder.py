@@ -146,3 +146,43 @@ def test_pretrained_matches_transformers(tmp_path, tokenizer):
         theirs = model(input_ids=ids, attention_mask=mask)
     assert torch.allclose(ours.embeds, theirs.text_embeds, atol=1e-5)
     assert torch.allclose(ours.tokens, theirs.last_hidden_state, atol=1e-5)
+
+
+def test_eot_attention_equals_transformers_eager_attention(tmp_path,
+                                                           tokenizer):
+    save_text_model(tmp_path, vocab_size=tokenizer.vocab_size,
+                    eos_token_id=tokenizer.eot_id, num_hidden_layers=2)
+    reference = CLIPTextModelWithProjection.from_pretrained(
+        tmp_path, attn_implementation='eager').eval()
+    encoder = CLIPTextEncoder(tokenizer, pretrained=str(tmp_path)).eval()
+    ids, mask = batch(tokenizer, 'a red bag', 'a man with a blue shirt')
+    with torch.no_grad():
+        maps = reference(input_ids=ids, attention_mask=mask,
+                         output_attentions=True).attentions
+        every = encoder(ids, mask, attention='all').attention
+        last = encoder(ids, mask, attention='last').attention
+    rows = torch.arange(2)
+    eot = first_eot(ids, tokenizer.eot_id)
+    expected = torch.stack([layer[rows, :, eot].mean(dim=1) for layer in maps],
+                           dim=1)
+    assert every.shape == (2, 2, MAX_LENGTH)
+    assert torch.allclose(every, expected, atol=1e-6)
+    assert torch.equal(last[:, 0], every[:, 1])
+    # Nothing after the EOT is attended to.
+    after = torch.arange(MAX_LENGTH) > eot.view(-1, 1)
+    assert torch.all(every[after.unsqueeze(1).expand_as(every)] == 0)
+
+
+def test_an_added_mask_token_gets_a_mean_embedding_row(tmp_path):
+    model = save_text_model(tmp_path, eos_token_id=4)
+    tokenizer = SimpleNamespace(vocab_size=21, max_length=MAX_LENGTH,
+                                eot_id=4, sot_id=3, pad_id=0)
+    encoder = CLIPTextEncoder(tokenizer, pretrained=str(tmp_path))
+    table = encoder.text_model.embeddings.token_embedding.weight
+    pretrained = model.text_model.embeddings.token_embedding.weight
+    assert table.shape[0] == 21
+    assert torch.equal(table[:20], pretrained)
+    assert torch.allclose(table[20], pretrained.mean(dim=0))
+    ids = torch.tensor([[3, 20, 7, 4, 0, 0, 0, 0]])
+    mask = (ids != 0).long()
+    assert torch.isfinite(encoder(ids, mask).embeds).all()
