@@ -107,6 +107,8 @@ TOKENIZERS = _root('tokenizer', 'amnsfw.models.tokenizers')
 MASKERS = _root('masker', 'amnsfw.models.maskers')
 #: Loss heads: each turns a batch's features into named loss terms.
 LOSSES = _root('loss', 'amnsfw.models.losses')
+#: Embedding heads: extra named embeddings computed from encoder outputs.
+EMBEDDING_HEADS = _root('embedding_head', 'amnsfw.models.embedding_heads')
 DATASETS = _child('dataset', MMENGINE_DATASETS, 'amnsfw.datasets')
 #: mmcv registers its transforms in MMEngine's root, so they stay reachable;
 #: mmpretrain's are reached by scoped name (``mmpretrain.RandomErasing``).
@@ -123,6 +125,7 @@ HOOKS = _child('hook', MMENGINE_HOOKS, 'amnsfw.engine')
 #: Every kind of component, by the name plugins and the CLI use for it.
 REGISTRIES: Dict[str, ComponentRegistry] = {
     registry.name: registry
-    for registry in (MODELS, BACKBONES, TOKENIZERS, MASKERS, LOSSES, DATASETS,
+    for registry in (MODELS, BACKBONES, TOKENIZERS, MASKERS, LOSSES,
+                     EMBEDDING_HEADS, DATASETS,
                      TRANSFORMS, DATA_SAMPLERS, FUNCTIONS, METRICS, HOOKS)
 }

@@ -7,7 +7,8 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from amnsfw.registry import (METRICS, MODELS, REGISTRIES, ComponentRegistry,
                              UnknownComponentError)
 
-KINDS = {'retriever', 'backbone', 'tokenizer', 'masker', 'loss', 'dataset',
+KINDS = {'retriever', 'backbone', 'tokenizer', 'masker', 'loss',
+         'embedding_head', 'dataset',
          'transform', 'sampler', 'function', 'metric', 'hook'}
 
 

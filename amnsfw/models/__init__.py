@@ -1,3 +1,4 @@
 """Models: backbones, tokenizers, maskers, loss heads and retrievers."""
-from . import (backbones, data_preprocessors, losses, maskers,  # noqa: F401
+from . import (backbones, data_preprocessors, embedding_heads,  # noqa: F401
+               losses, maskers,
                retrievers, tokenizers)

@@ -115,6 +115,7 @@ class CLIPImageEncoder(nn.Module):
         self.post_layernorm = vision.post_layernorm
         self.projection = model.visual_projection
         self.embed_dim = model.config.projection_dim
+        self.width = vision.config.hidden_size
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """Patch, class and position embeddings: ``(B, 1 + N, width)``."""

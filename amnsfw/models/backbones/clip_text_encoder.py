@@ -78,6 +78,7 @@ class CLIPTextEncoder(nn.Module):
         self.text_model = model.text_model
         self.projection = model.text_projection
         self.embed_dim = model.config.projection_dim
+        self.width = model.config.hidden_size
 
     def forward(self, text_ids: torch.Tensor, text_mask: torch.Tensor,
                 attention: Optional[str] = None) -> EncoderOutput:

@@ -1,11 +1,16 @@
 """The text-to-image person retriever: two encoders, a masker, loss heads."""
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Union
 
 import torch
 from mmengine.model import BaseModel
 from torch import nn
 
-from amnsfw.registry import BACKBONES, LOSSES, MASKERS, MODELS, TOKENIZERS
+from amnsfw.registry import (BACKBONES, EMBEDDING_HEADS, LOSSES, MASKERS,
+                             MODELS, TOKENIZERS)
+from .model_facts import build_with_model_facts
+
+#: The name of the encoders' own projected features among the embeddings.
+GLOBAL = 'global'
 
 
 @MODELS.register_module()
@@ -17,17 +22,36 @@ class TextImageRetriever(BaseModel):
     one feature set per gallery image or query, unmasked) and
     :meth:`extract_feat` (features only).
 
+    Features are passed around as one flat dict: ``image_embeds`` /
+    ``text_embeds`` (the global features), ``image_tokens`` /
+    ``text_tokens`` (last-layer states), ``image_attention`` /
+    ``text_attention`` (pooled-token attention, when an embedding head asks
+    for it), ``image_embeds_{name}`` / ``text_embeds_{name}`` from each
+    embedding head, ``mlm_text_tokens`` when the batch carries ``mlm_ids``,
+    and, in training, the batch's ``data_samples``. At evaluation each
+    item's features are ``{'global': ..., name: ...}``; the metric averages
+    their similarities.
+
     Args:
         tokenizer (dict): Caption tokenizer config; sizes the text encoder.
         image_encoder (dict): Image backbone config.
         text_encoder (dict): Text backbone config (built with the tokenizer).
         losses (Sequence[dict]): Loss head configs.
+        embedding_heads (dict, optional): Extra embeddings by name, each a
+            module with ``embed_image(output)`` and ``embed_text(output,
+            text_mask)`` over the encoders' outputs and an ``attention``
+            attribute (None, ``'last'`` or ``'all'``) saying which
+            attention rows it reads. Defaults to None.
         masker (dict): Training-time image token masker. Defaults to
             ``IdentityMasker`` (no masking).
         data_preprocessor (dict): Defaults to
             ``PersonSearchDataPreprocessor`` with CLIP statistics.
         init_cfg (dict, optional): MMEngine initialisation config.
             Defaults to None.
+
+    Loss heads, embedding heads and maskers may take any of
+    :data:`~amnsfw.models.retrievers.model_facts.MODEL_FACTS` as
+    constructor arguments; the retriever fills them in.
     """
 
     def __init__(self,
@@ -35,6 +59,7 @@ class TextImageRetriever(BaseModel):
                  image_encoder: dict,
                  text_encoder: dict,
                  losses: Sequence[dict],
+                 embedding_heads: Optional[Mapping[str, dict]] = None,
                  masker: dict = dict(type='IdentityMasker'),
                  data_preprocessor: dict = dict(
                      type='PersonSearchDataPreprocessor'),
@@ -52,10 +77,28 @@ class TextImageRetriever(BaseModel):
                 f'image features have {self.image_encoder.embed_dim} dims, '
                 f'text features {self.text_encoder.embed_dim}: they must '
                 'share one space')
-        self.masker = MASKERS.build(masker)
+        facts = dict(tokenizer=self.tokenizer,
+                     vocab_size=self.tokenizer.vocab_size,
+                     embed_dim=self.image_encoder.embed_dim,
+                     image_width=self.image_encoder.width,
+                     text_width=self.text_encoder.width,
+                     image_encoder=self.image_encoder)
+        self.masker = build_with_model_facts(MASKERS, masker, facts)
         if not losses:
             raise ValueError('TextImageRetriever needs at least one loss head')
-        self.loss_heads = nn.ModuleList(LOSSES.build(cfg) for cfg in losses)
+        self.loss_heads = nn.ModuleList(
+            build_with_model_facts(LOSSES, cfg, facts) for cfg in losses)
+        embedding_heads = dict(embedding_heads or {})
+        if GLOBAL in embedding_heads:
+            raise ValueError(f'{GLOBAL!r} names the encoders\' own features; '
+                             'give the embedding head another name')
+        self.embedding_heads = nn.ModuleDict({
+            name: build_with_model_facts(EMBEDDING_HEADS, cfg, facts)
+            for name, cfg in embedding_heads.items()
+        })
+        wanted = {head.attention for head in self.embedding_heads.values()}
+        self.attention = ('all' if 'all' in wanted else
+                          'last' if 'last' in wanted else None)
 
     def forward(self,
                 inputs: Dict[str, torch.Tensor],
@@ -72,32 +115,28 @@ class TextImageRetriever(BaseModel):
 
     def extract_feat(self,
                      inputs: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Unmasked features of whatever images and captions ``inputs`` has.
-
-        Returns:
-            dict: ``image_embeds`` / ``image_tokens`` and ``text_embeds`` /
-            ``text_tokens`` for the sides present.
-        """
-        features = {}
-        if 'images' in inputs:
-            image = self.image_encoder(inputs['images'])
-            features.update(image_embeds=image.embeds,
-                            image_tokens=image.tokens)
+        """Unmasked features of whatever images and captions ``inputs`` has
+        (see the class docstring for the keys)."""
+        features: Dict[str, torch.Tensor] = {}
         if 'text_ids' in inputs:
-            text = self.text_encoder(inputs['text_ids'], inputs['text_mask'])
-            features.update(text_embeds=text.embeds, text_tokens=text.tokens)
+            self._encode_text(inputs, features)
+        if 'images' in inputs:
+            self._encode_images(inputs['images'], None, features)
         return features
 
     def loss(self, inputs: Dict[str, torch.Tensor],
              data_samples: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Every loss head's terms on a batch of aligned pairs."""
-        image = self.image_encoder(
-            inputs['images'],
-            token_filter=lambda tokens: self.masker(tokens, inputs))
-        text = self.text_encoder(inputs['text_ids'], inputs['text_mask'])
-        features = dict(data_samples, image_embeds=image.embeds,
-                        image_tokens=image.tokens, text_embeds=text.embeds,
-                        text_tokens=text.tokens)
+        features: Dict[str, torch.Tensor] = dict(data_samples)
+        self._encode_text(inputs, features)
+        if 'mlm_ids' in inputs:
+            features['mlm_text_tokens'] = self.text_encoder(
+                inputs['mlm_ids'], inputs['text_mask']).tokens
+        images = inputs['images']
+        self._encode_images(
+            images, lambda tokens: self.masker(tokens, images,
+                                               features['text_embeds']),
+            features)
         losses: Dict[str, torch.Tensor] = {}
         for head in self.loss_heads:
             terms = head(features)
@@ -119,13 +158,37 @@ class TextImageRetriever(BaseModel):
         for modality in ('image', 'text'):
             if f'{modality}_embeds' not in features:
                 continue
-            embeds = features[f'{modality}_embeds']
+            named = {GLOBAL: features[f'{modality}_embeds']}
+            named.update({name: features[f'{modality}_embeds_{name}']
+                          for name in self.embedding_heads})
             for row, (position, index, pid) in enumerate(
                     zip(data_samples[f'{modality}_rows'].tolist(),
                         data_samples[f'{modality}_index'].tolist(),
                         data_samples[f'{modality}_pids'].tolist())):
                 placed.append((position, dict(
                     modality=modality, index=index, pid=pid,
-                    feats={'global': embeds[row]})))
+                    feats={name: embeds[row]
+                           for name, embeds in named.items()})))
         placed.sort(key=lambda entry: entry[0])
         return [result for _, result in placed]
+
+    def _encode_text(self, inputs: Dict[str, torch.Tensor],
+                     features: Dict[str, torch.Tensor]) -> None:
+        text = self.text_encoder(inputs['text_ids'], inputs['text_mask'],
+                                 attention=self.attention)
+        features.update(text_embeds=text.embeds, text_tokens=text.tokens)
+        if text.attention is not None:
+            features['text_attention'] = text.attention
+        for name, head in self.embedding_heads.items():
+            features[f'text_embeds_{name}'] = head.embed_text(
+                text, inputs['text_mask'])
+
+    def _encode_images(self, images: torch.Tensor, token_filter,
+                       features: Dict[str, torch.Tensor]) -> None:
+        image = self.image_encoder(images, token_filter=token_filter,
+                                   attention=self.attention)
+        features.update(image_embeds=image.embeds, image_tokens=image.tokens)
+        if image.attention is not None:
+            features['image_attention'] = image.attention
+        for name, head in self.embedding_heads.items():
+            features[f'image_embeds_{name}'] = head.embed_image(image)

@@ -82,8 +82,9 @@ class KeepFirstTokens(nn.Module):
         super().__init__()
         self.keep, self.calls = keep, 0
 
-    def forward(self, tokens, inputs):
+    def forward(self, tokens, images, text_embeds):
         self.calls += 1
+        self.seen = (images, text_embeds)
         return tokens[:, :self.keep]
 
 
@@ -92,6 +93,9 @@ def test_masker_applies_in_loss_only(model):
     inputs, samples = pair_batch(model)
     model(inputs, samples, mode='loss')
     assert model.masker.calls == 1
+    images, text_embeds = model.masker.seen
+    assert images is inputs['images']
+    assert text_embeds.shape == (3, 16)
     model(inputs, samples, mode='predict')
     model(inputs, mode='tensor')
     assert model.masker.calls == 1
@@ -192,3 +196,70 @@ def test_unknown_loss_type(cfg):
     bad['losses'] = [dict(type='SDMLos')]
     with pytest.raises(UnknownComponentError, match="'SDMLos'.*SDMLoss"):
         MODELS.build(bad)
+
+
+class MeanTokenHead(nn.Module):
+    """A test embedding head: attention-weighted mean of the tokens."""
+
+    attention = 'last'
+
+    def __init__(self, embed_dim, image_width, text_width):
+        super().__init__()
+        self.image = nn.Linear(image_width, embed_dim)
+        self.text = nn.Linear(text_width, embed_dim)
+
+    def embed_image(self, output):
+        weights = output.attention[:, -1].unsqueeze(-1)
+        return self.image((weights * output.tokens).sum(1))
+
+    def embed_text(self, output, text_mask):
+        weights = output.attention[:, -1].unsqueeze(-1)
+        return self.text((weights * output.tokens).sum(1))
+
+
+@pytest.fixture
+def embedding_head_registered():
+    from amnsfw.registry import EMBEDDING_HEADS
+    EMBEDDING_HEADS.register_module(module=MeanTokenHead, force=True)
+    yield
+    EMBEDDING_HEADS.module_dict.pop('MeanTokenHead')
+
+
+def test_embedding_heads_get_model_facts_and_feed_predict(
+        cfg, embedding_head_registered):
+    cfg['embedding_heads'] = dict(mean=dict(type='MeanTokenHead'))
+    model = MODELS.build(cfg)
+    assert model.attention == 'last'
+    head = model.embedding_heads['mean']
+    assert head.image.in_features == 32 and head.image.out_features == 16
+    inputs, samples = pair_batch(model)
+    features = model(inputs, mode='tensor')
+    assert features['image_attention'].shape == (3, 1, 1 + 8)
+    assert features['text_embeds_mean'].shape == (3, 16)
+    model.eval()
+    with torch.no_grad():
+        results = model(inputs, samples, mode='predict')
+    assert set(results[0]['feats']) == {'global', 'mean'}
+
+
+def test_an_embedding_head_cannot_be_named_global(cfg):
+    cfg['embedding_heads'] = {'global': dict(type='MeanTokenHead')}
+    with pytest.raises(ValueError, match="'global' names the encoders"):
+        MODELS.build(cfg)
+
+
+def test_mlm_ids_are_encoded_for_the_loss_heads(model):
+    seen = {}
+
+    class Recorder(nn.Module):
+        def forward(self, features):
+            seen.update(features)
+            return dict(loss_zero=features['image_embeds'].sum() * 0)
+
+    model.loss_heads.append(Recorder())
+    inputs, samples = pair_batch(model)
+    model(inputs, samples, mode='loss')
+    assert 'mlm_text_tokens' not in seen
+    inputs['mlm_ids'] = inputs['text_ids'].clone()
+    model(inputs, samples, mode='loss')
+    assert torch.allclose(seen['mlm_text_tokens'], seen['text_tokens'])

@@ -1,0 +1,1 @@
+"""Embedding heads: extra named embeddings computed from encoder outputs."""
