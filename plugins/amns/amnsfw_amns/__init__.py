@@ -1,0 +1,1 @@
+"""AMNS for amnsfw: attention-weighted selective mask and noise label suppression."""

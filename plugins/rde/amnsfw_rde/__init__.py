@@ -1,0 +1,1 @@
+"""RDE for amnsfw: noisy-correspondence learning by robust dual embedding."""
