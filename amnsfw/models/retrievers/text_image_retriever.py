@@ -127,6 +127,24 @@ class TextImageRetriever(BaseModel):
     def loss(self, inputs: Dict[str, torch.Tensor],
              data_samples: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Every loss head's terms on a batch of aligned pairs."""
+        features = self.encode_pairs(inputs, data_samples)
+        losses: Dict[str, torch.Tensor] = {}
+        for head in self.loss_heads:
+            terms = head(features)
+            clash = losses.keys() & terms.keys()
+            if clash:
+                raise KeyError(f'loss heads return the same terms {clash}; '
+                               'give each head distinct names')
+            losses.update(terms)
+        return losses
+
+    def encode_pairs(self, inputs: Dict[str, torch.Tensor],
+                     data_samples: Dict[str, torch.Tensor]
+                     ) -> Dict[str, torch.Tensor]:
+        """The features the loss heads see for a batch of aligned pairs
+        (images through the masker, which acts in training mode only), with
+        the batch's ``data_samples``; hooks that score the training set
+        (RDE's clean-label division) call it too."""
         features: Dict[str, torch.Tensor] = dict(data_samples)
         self._encode_text(inputs, features)
         if 'mlm_ids' in inputs:
@@ -137,15 +155,7 @@ class TextImageRetriever(BaseModel):
             images, lambda tokens: self.masker(tokens, images,
                                                features['text_embeds']),
             features)
-        losses: Dict[str, torch.Tensor] = {}
-        for head in self.loss_heads:
-            terms = head(features)
-            clash = losses.keys() & terms.keys()
-            if clash:
-                raise KeyError(f'loss heads return the same terms {clash}; '
-                               'give each head distinct names')
-            losses.update(terms)
-        return losses
+        return features
 
     def predict(self, inputs: Dict[str, torch.Tensor],
                 data_samples: Dict[str, torch.Tensor]) -> List[dict]:
