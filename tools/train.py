@@ -1,6 +1,6 @@
 """Train a retriever from a config with MMEngine's runner.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp [bf16|fp16]]
         [--test-best] [--cfg-options key=value ...] [--launcher pytorch]
 
 Checkpoints are selected on the val split; ``--test-best`` then evaluates the
@@ -22,8 +22,10 @@ def main(argv=None) -> None:
         '--resume', nargs='?', const='auto', default=None, metavar='CKPT',
         help='resume from CKPT, or from the latest checkpoint of the work '
         'dir if no path is given')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision')
+    parser.add_argument(
+        '--amp', nargs='?', const='bf16', default=None,
+        choices=('bf16', 'fp16'),
+        help='automatic mixed precision, bf16 (default) or fp16 (GPU only)')
     parser.add_argument('--test-best', action='store_true',
                         help='after training, test the best val checkpoint')
     add_runner_arguments(parser)

@@ -5,6 +5,7 @@ import os
 import os.path as osp
 from typing import Dict, Optional
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
@@ -34,7 +35,7 @@ def load_experiment_config(config: str,
                            cfg_options: Optional[dict] = None,
                            launcher: str = 'none',
                            resume: Optional[str] = None,
-                           amp: bool = False) -> Config:
+                           amp: Optional[str] = None) -> Config:
     """Read a config and apply the tools' command-line choices.
 
     Args:
@@ -47,7 +48,10 @@ def load_experiment_config(config: str,
             ``'none'``.
         resume (str, optional): ``'auto'`` (latest checkpoint of the work
             dir) or a checkpoint path. Defaults to None (start afresh).
-        amp (bool): Mixed precision (``AmpOptimWrapper``). Defaults to False.
+        amp (str, optional): Mixed precision in ``'bf16'`` or ``'fp16'``:
+            MMEngine's ``AmpOptimWrapper`` (fp32 master weights, dynamic
+            loss scaling) on GPUs, :class:`CPUAmpOptimWrapper` (bf16 only)
+            without one. Defaults to None (fp32).
 
     Returns:
         Config: The config to build a :class:`Runner` from.
@@ -63,10 +67,29 @@ def load_experiment_config(config: str,
     elif resume:
         cfg.resume, cfg.load_from = True, resume
     if amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        use_amp(cfg, amp)
     add_tensorboard_if_installed(cfg)
     return cfg
+
+
+AMP_DTYPES = {'bf16': 'bfloat16', 'fp16': 'float16'}
+
+
+def use_amp(cfg: Config, amp: str) -> None:
+    """Switch the config's optimiser wrapper to mixed precision in ``amp``
+    (``'bf16'`` or ``'fp16'``), on a GPU when there is one, else the CPU."""
+    if amp not in AMP_DTYPES:
+        raise ValueError(f'amp must be one of {sorted(AMP_DTYPES)}, got {amp!r}')
+    wrapper = cfg.optim_wrapper
+    wrapper.dtype = AMP_DTYPES[amp]
+    if torch.cuda.is_available():
+        wrapper.type = 'AmpOptimWrapper'
+        wrapper.setdefault('loss_scale', 'dynamic')
+    elif amp == 'bf16':
+        wrapper.type = 'CPUAmpOptimWrapper'
+    else:
+        raise ValueError('fp16 mixed precision needs a GPU; use --amp bf16 '
+                         'on CPUs')
 
 
 def add_tensorboard_if_installed(cfg: Config) -> None:

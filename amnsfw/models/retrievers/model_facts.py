@@ -7,7 +7,7 @@ from torch import nn
 #: What a loss head, embedding head or masker may ask for by naming it as a
 #: constructor argument; values a config gives explicitly win.
 MODEL_FACTS = ('tokenizer', 'vocab_size', 'embed_dim', 'image_width',
-               'text_width', 'image_encoder')
+               'text_width', 'image_encoder', 'num_classes')
 
 
 def build_with_model_facts(registry, cfg: dict,

@@ -44,6 +44,9 @@ class TextImageRetriever(BaseModel):
             attention rows it reads. Defaults to None.
         masker (dict): Training-time image token masker. Defaults to
             ``IdentityMasker`` (no masking).
+        num_classes (int, optional): Training identities, for heads that
+            classify them (``IDLoss``); data set configs give it as
+            ``num_train_ids``. Defaults to None.
         data_preprocessor (dict): Defaults to
             ``PersonSearchDataPreprocessor`` with CLIP statistics.
         init_cfg (dict, optional): MMEngine initialisation config.
@@ -61,6 +64,7 @@ class TextImageRetriever(BaseModel):
                  losses: Sequence[dict],
                  embedding_heads: Optional[Mapping[str, dict]] = None,
                  masker: dict = dict(type='IdentityMasker'),
+                 num_classes: Optional[int] = None,
                  data_preprocessor: dict = dict(
                      type='PersonSearchDataPreprocessor'),
                  init_cfg: Optional[dict] = None) -> None:
@@ -83,6 +87,8 @@ class TextImageRetriever(BaseModel):
                      image_width=self.image_encoder.width,
                      text_width=self.text_encoder.width,
                      image_encoder=self.image_encoder)
+        if num_classes is not None:
+            facts['num_classes'] = num_classes
         self.masker = build_with_model_facts(MASKERS, masker, facts)
         if not losses:
             raise ValueError('TextImageRetriever needs at least one loss head')

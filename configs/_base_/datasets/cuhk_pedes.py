@@ -5,6 +5,7 @@
 # or override each loader with --cfg-options
 #   train_dataloader.dataset.data_root=/path/CUHK-PEDES (likewise val_, test_).
 data_root = '{{$AMNSFW_DATA_ROOT:data}}/CUHK-PEDES'
+num_train_ids = 11003  # person ids of the train split (IDLoss classes)
 image_size = (384, 128)  # (height, width), as the peers (IRRA, RDE) use
 # The peers' training augmentation (IRRA's build_transforms with img_aug):
 # resize, flip, pad + random crop back to image_size, random erasing.
@@ -19,11 +20,12 @@ erase_area = (0.02, 0.4)  # erased share of the image area
 # mean, i.e. ~0.45 in normalised units rather than 0.
 erase_fill_bgr = (104, 117, 123)
 
-# CLIP's BPE tokenizer: a Hugging Face hub name or a local folder holding
-# its files (vocab.json and merges.txt, or tokenizer.json).
+# CLIP's BPE tokenizer, from the same checkpoint as the model (environment
+# variable AMNSFW_CLIP): a hub name or a local folder holding its files
+# (vocab.json and merges.txt, or tokenizer.json).
 tokenizer = dict(
     type='CLIPBPETokenizer',
-    name_or_path='openai/clip-vit-base-patch16',
+    name_or_path='{{$AMNSFW_CLIP:openai/clip-vit-base-patch16}}',
     max_length=77)
 
 # Normalisation happens in the model (PersonSearchDataPreprocessor).

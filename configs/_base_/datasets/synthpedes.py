@@ -1,5 +1,6 @@
 # SynthPEDES (tools/generate_synthpedes.py), read by the CUHK-PEDES reader.
 data_root = 'data/SynthPEDES'
+num_train_ids = 1000  # person ids of the train split (IDLoss classes)
 image_size = (96, 32)  # (height, width), 3:1 like real data
 
 # Word-level vocabulary built from the train captions on first use.

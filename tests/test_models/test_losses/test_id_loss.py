@@ -37,3 +37,15 @@ def test_label_outside_classes_is_a_clear_error():
         head(dict(image_embeds=torch.randn(2, 2),
                   text_embeds=torch.randn(2, 2), image_pids=pids,
                   text_pids=pids))
+
+
+def test_zero_classifier_gives_log_num_classes():
+    # Limit case: all logits equal, so each CE is log C whatever the label.
+    head = IDLoss(num_classes=5, embed_dim=3)
+    torch.nn.init.zeros_(head.classifier.weight)
+    torch.nn.init.zeros_(head.classifier.bias)
+    pids = torch.tensor([0, 4, 2])
+    loss = head(dict(image_embeds=torch.randn(3, 3),
+                     text_embeds=torch.randn(3, 3), image_pids=pids,
+                     text_pids=pids))['loss_id']
+    assert loss.item() == pytest.approx(torch.log(torch.tensor(5.0)).item(), rel=1e-6)

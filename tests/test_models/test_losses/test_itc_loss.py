@@ -70,3 +70,26 @@ def test_identity_positives_reward_scoring_the_whole_person():
         features(image, image, pids))['loss_itc']
     assert clip_form.item() < 1e-6
     assert aware.item() > 10
+
+
+@pytest.mark.parametrize('identity_positives', [False, True])
+def test_distinct_ids_equal_inverse_kl_of_one_hot_targets(identity_positives):
+    # With every id unique the target q_i is one-hot on the partner, so
+    # KL(q_i || p_i) = sum_j q_ij log(q_ij / p_ij) = -log p_ii; ITC is that
+    # inverse KL averaged over both retrieval directions (default tau).
+    torch.manual_seed(3)
+    image, text = torch.randn(6, 8), torch.randn(6, 8)
+    loss = ITCLoss(identity_positives=identity_positives)(
+        features(image, text))['loss_itc']
+    logits = F.normalize(image, dim=1) @ F.normalize(text, dim=1).t() / 0.02
+    q = torch.eye(6)
+
+    def inverse_kl(scores):
+        log_p = F.log_softmax(scores, dim=1)
+        return (torch.xlogy(q, q) - q * log_p).sum(dim=1).mean()
+
+    expected = 0.5 * (inverse_kl(logits) + inverse_kl(logits.t()))
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+    diagonal = -F.log_softmax(logits, dim=1).diagonal().mean()
+    assert inverse_kl(logits).item() == pytest.approx(diagonal.item(),
+                                                      rel=1e-6)

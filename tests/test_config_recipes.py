@@ -1,0 +1,64 @@
+"""Every tiny SynthPEDES recipe config trains two iterations as written."""
+import math
+import os
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from amnsfw.datasets.synthpedes import generate_synthpedes
+
+REPO = Path(__file__).resolve().parents[1]
+TINY_CONFIGS = sorted(
+    str(path.relative_to(REPO / 'configs'))
+    for path in (REPO / 'configs').glob('*/*tinyclip*synthpedes*.py'))
+
+
+@pytest.fixture(scope='module')
+def synthpedes(tmp_path_factory) -> Path:
+    """A SynthPEDES with 8 train ids x 2 images x 2 captions = 32 pairs."""
+    root = tmp_path_factory.mktemp('recipes') / 'SynthPEDES'
+    generate_synthpedes(root.parent, num_train_ids=8, num_val_ids=2,
+                        num_test_ids=2, images_per_id=2)
+    return root
+
+
+def two_iteration_config(name: str, data_root: Path, work_dir: Path) -> Config:
+    """The config with its data on ``data_root``, 2 iterations of 16 pairs,
+    no validation or checkpoints, and the ID classifier sized to the data."""
+    cfg = Config.fromfile(str(REPO / 'configs' / name))
+    train = cfg.train_dataloader
+    train.update(batch_size=16, num_workers=0, persistent_workers=False)
+    train.dataset.data_root = str(data_root)
+    for transform in train.dataset.text_pipeline:
+        if 'tokenizer' in transform:
+            transform.tokenizer.update(
+                vocab_file=str(work_dir / 'vocab.json'),
+                corpus=str(data_root / 'reid_raw.json'))
+    cfg.model.tokenizer = train.dataset.text_pipeline[0].tokenizer
+    if 'num_classes' in cfg.model:
+        cfg.model.num_classes = 8
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2,
+                         val_interval=100)
+    for key in ('val_dataloader', 'val_cfg', 'val_evaluator',
+                'test_dataloader', 'test_cfg', 'test_evaluator'):
+        cfg[key] = None
+    cfg.default_hooks.checkpoint = None
+    cfg.param_scheduler = None
+    cfg.work_dir = str(work_dir)
+    cfg.experiment_name = name.replace(os.sep, '_')
+    return cfg
+
+
+def test_tiny_recipes_are_found():
+    assert 'irra/irra_tinyclip_30e_synthpedes.py' in TINY_CONFIGS
+
+
+@pytest.mark.parametrize('name', TINY_CONFIGS)
+def test_tiny_recipe_trains_two_iterations(name, synthpedes, tmp_path):
+    runner = Runner.from_cfg(two_iteration_config(name, synthpedes, tmp_path))
+    runner.train()
+    assert runner.iter == 2 and runner.train_loop.max_iters == 2
+    losses = runner.message_hub.get_scalar('train/loss').data[0]
+    assert len(losses) == 2 and all(math.isfinite(value) for value in losses)
