@@ -1,5 +1,5 @@
 """Similarity distribution matching (IRRA, Jiang & Ye, CVPR 2023)."""
-from typing import Dict
+from typing import Dict, Optional
 
 import torch
 import torch.nn.functional as F
@@ -15,13 +15,22 @@ def identity_targets(image_pids: torch.Tensor,
     return (image_pids.view(-1, 1) == text_pids.view(1, -1)).float()
 
 
+def weighted_mean(rows: torch.Tensor,
+                  weights: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """``(1/B) sum_i w_i rows_i``; the plain mean when ``weights`` is None."""
+    return rows.mean() if weights is None else (weights * rows).mean()
+
+
 def matching_kl(logits: torch.Tensor, targets: torch.Tensor,
-                eps: float = 1e-8) -> torch.Tensor:
-    """``mean_i KL(p_i || q_i)``, ``p_i = softmax(logits_i)``, ``q_i = y_i /
-    sum_k y_ik`` (``log(q + eps)`` keeps zero targets finite)."""
+                eps: float = 1e-8,
+                weights: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """``(1/B) sum_i w_i KL(p_i || q_i)``, ``p_i = softmax(logits_i)``,
+    ``q_i = y_i / sum_k y_ik`` (``log(q + eps)`` keeps zero targets finite),
+    ``w_i = 1`` unless row ``weights`` are given."""
     q = targets / targets.sum(dim=1, keepdim=True)
     log_p = F.log_softmax(logits, dim=1)
-    return (log_p.exp() * (log_p - torch.log(q + eps))).sum(dim=1).mean()
+    return weighted_mean(
+        (log_p.exp() * (log_p - torch.log(q + eps))).sum(dim=1), weights)
 
 
 @LOSSES.register_module()
