@@ -2,5 +2,9 @@
 from .clip_image_encoder import CLIPImageEncoder
 from .clip_text_encoder import CLIPTextEncoder
 from .encoder_output import EncoderOutput
+from .mmpretrain_vit_encoder import MMPretrainViTEncoder
 
-__all__ = ['CLIPImageEncoder', 'CLIPTextEncoder', 'EncoderOutput']
+__all__ = [
+    'CLIPImageEncoder', 'CLIPTextEncoder', 'EncoderOutput',
+    'MMPretrainViTEncoder'
+]

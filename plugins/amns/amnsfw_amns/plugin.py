@@ -2,15 +2,15 @@
 from typing import Mapping
 
 from amnsfw.hookspecs import hookimpl
+from amnsfw_amns.hooks import EMAMomentumHook
 from amnsfw_amns.losses import BSDMLoss, WAFLoss
+from amnsfw_amns.maskers import AttentionWeightedMasker
 
 
 @hookimpl
 def amnsfw_register_components(registries: Mapping) -> None:
-    """Register AMNS's maskers, loss heads and hook."""
-    # Loss heads.
+    """Register AMNS's masker, loss heads and EMA momentum hook."""
+    registries['masker'].register_module(module=AttentionWeightedMasker)
     registries['loss'].register_module(module=BSDMLoss)
     registries['loss'].register_module(module=WAFLoss)
-
-    # Masker (attention-weighted selective mask) and its hook: registered
-    # here with their modules under amnsfw_amns.maskers / amnsfw_amns.hooks.
+    registries['hook'].register_module(module=EMAMomentumHook)

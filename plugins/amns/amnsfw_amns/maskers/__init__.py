@@ -1,0 +1,4 @@
+"""AMNS's maskers: which image tokens the online encoder sees in training."""
+from .attention_weighted_masker import AttentionWeightedMasker
+
+__all__ = ['AttentionWeightedMasker']
