@@ -1,12 +1,13 @@
 """Train a retriever from a config with MMEngine's runner.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp [bf16|fp16]]
-        [--test-best] [--cfg-options key=value ...] [--launcher pytorch]
+        [--test-best [--out JSON]] [--cfg-options key=value ...] [--launcher pytorch]
 
 Checkpoints are selected on the val split; ``--test-best`` then evaluates the
 selected checkpoint on the test split, once.
 """
 import argparse
+import json
 
 from mmengine.runner import Runner
 
@@ -28,15 +29,24 @@ def main(argv=None) -> None:
         help='automatic mixed precision, bf16 (default) or fp16 (GPU only)')
     parser.add_argument('--test-best', action='store_true',
                         help='after training, test the best val checkpoint')
+    parser.add_argument('--out', metavar='JSON',
+                        help='with --test-best: also write the test metrics '
+                        'to this JSON file')
     add_runner_arguments(parser)
     args = parse_runner_arguments(parser, argv)
+    if args.out and not args.test_best:
+        parser.error('--out needs --test-best')
     cfg = load_experiment_config(args.config, args.work_dir, args.cfg_options,
                                  args.launcher, args.resume, args.amp)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     if args.test_best:
-        test_best_checkpoint(runner)
+        metrics = test_best_checkpoint(runner)
+        if args.out:
+            with open(args.out, 'w', encoding='utf-8') as file:
+                json.dump(metrics, file, indent=1)
+
 
 
 if __name__ == '__main__':

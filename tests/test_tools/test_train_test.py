@@ -39,8 +39,10 @@ def run_tool(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_train_two_iterations_then_test(workspace):
     work_dir = workspace / 'work'
+    out = workspace / 'test_metrics.json'
     result = run_tool('train.py', str(CONFIG), '--work-dir', str(work_dir),
-                      '--test-best', '--cfg-options', *TINY, cwd=workspace)
+                      '--test-best', '--out', str(out), '--cfg-options',
+                      *TINY, cwd=workspace)
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'Epoch(train) [1][2/2]' in result.stderr + result.stdout
     best = sorted(work_dir.glob('best_retrieval_R1_epoch_1.pth'))
@@ -52,6 +54,8 @@ def test_train_two_iterations_then_test(workspace):
     val = [entry['retrieval/R1'] for entry in logs if 'retrieval/R1' in entry]
     assert len(val) == 1 and 0.0 <= val[0] <= 100.0
     assert (result.stderr + result.stdout).count('Epoch(test)') == 1
+    metrics = json.loads(out.read_text())
+    assert set(metrics) >= {'retrieval/R1', 'retrieval/mAP', 'retrieval/mINP'}
 
     result = run_tool('test.py', str(CONFIG), str(best[0]), '--work-dir',
                       str(workspace / 'test'), '--cfg-options', *TINY,
