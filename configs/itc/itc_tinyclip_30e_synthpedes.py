@@ -1,8 +1,8 @@
 # The README's main job: a tiny CLIP trained from scratch on SynthPEDES with
 # CLIP's contrastive loss (ITC), made to match people rather than single
-# images: identity-balanced batches (16 people x 4 pairs), every pair of the
-# same person a positive, and RDE's caption token augmentation against
-# memorising captions. See docs/configs.md for what was measured on the way.
+# images: identity-balanced batches (16 people x 4 pairs, the SynthPEDES
+# default), every pair of the same person a positive, and RDE's caption
+# token augmentation against memorising captions. See docs/configs.md for what was measured on the way.
 _base_ = [
     '../_base_/models/tiny_clip.py', '../_base_/datasets/synthpedes.py',
     '../_base_/schedules/adamw_30e.py', '../_base_/default_runtime.py'
@@ -14,11 +14,7 @@ model = dict(
         dict(type='ITCLoss', tau=0.07, learnable_tau=True,
              identity_positives=True)
     ])
-train_dataloader = dict(
-    batch_size=64,
-    sampler=dict(
-        _delete_=True, type='IdentityBalancedSampler', num_instances=4),
-    dataset=dict(text_pipeline=[
-        dict(type='TokenizeCaption', tokenizer=tokenizer),
-        dict(type='AugmentCaptionTokens', tokenizer=tokenizer),
-    ]))
+train_dataloader = dict(dataset=dict(text_pipeline=[
+    dict(type='TokenizeCaption', tokenizer=tokenizer),
+    dict(type='AugmentCaptionTokens', tokenizer=tokenizer),
+]))

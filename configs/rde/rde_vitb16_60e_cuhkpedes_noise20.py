@@ -1,0 +1,3 @@
+# RDE on CUHK-PEDES, 20 % of the train captions shuffled (noisy).
+_base_ = './rde_vitb16_60e_cuhkpedes.py'
+train_dataloader = dict(dataset=dict(noise_rate=0.20))

@@ -1,0 +1,4 @@
+"""RDE's loss heads."""
+from .triplet_alignment_loss import TALLoss
+
+__all__ = ['TALLoss']
