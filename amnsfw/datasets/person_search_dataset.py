@@ -47,6 +47,21 @@ class PersonRecord:
     captions: tuple
 
 
+def build_pipeline(transforms: Sequence[dict]) -> Compose:
+    """Build a data set's image or text pipeline from its config.
+
+    Built with amnsfw's registry, so its names win outside a runner too
+    (the search API builds a config's test image pipeline with it).
+
+    Args:
+        transforms (Sequence[dict]): Transform configs, in order.
+
+    Returns:
+        Compose: The transforms chained.
+    """
+    return Compose([TRANSFORMS.build(t) for t in transforms])
+
+
 class AnnotationError(ValueError):
     """An annotation file or one of its records is malformed."""
 
@@ -129,10 +144,8 @@ class PersonSearchDataset(BaseDataset):
         #: Images skipped so far by this process (each loader worker counts
         #: its own).
         self.num_skipped_images = 0
-        # Built with amnsfw's registry so its names win outside a runner too.
-        self.image_pipeline = Compose(
-            [TRANSFORMS.build(t) for t in image_pipeline])
-        self.text_pipeline = Compose([TRANSFORMS.build(t) for t in text_pipeline])
+        self.image_pipeline = build_pipeline(image_pipeline)
+        self.text_pipeline = build_pipeline(text_pipeline)
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
