@@ -3,6 +3,10 @@ import importlib
 from typing import Mapping
 
 from amnsfw.hookspecs import hookimpl
+from amnsfw.version import PLUGIN_API_VERSION
+
+#: The core always targets the plugin API it offers.
+AMNSFW_PLUGIN_API = PLUGIN_API_VERSION
 
 #: Packages whose modules register the core's components where they define them.
 CORE_PACKAGES = ('amnsfw.models', 'amnsfw.datasets', 'amnsfw.evaluation',

@@ -1,8 +1,9 @@
-"""The ``amnsfw`` command: inspect plugins and registered components."""
+"""The ``amnsfw`` command: inspect plugins and components, start a plugin."""
 import argparse
 import sys
 from typing import List, Optional
 
+from amnsfw.plugin_template import KINDS, generate_plugin
 from amnsfw.plugins import component_owners, load_plugins
 from amnsfw.registry import REGISTRIES
 
@@ -11,7 +12,7 @@ def _list_plugins(args: argparse.Namespace) -> int:
     host = load_plugins()
     for plugin in host.plugins.values():
         print(f'{plugin.name}  distribution={plugin.distribution}  '
-              f'version={plugin.version}')
+              f'version={plugin.version}  api={plugin.api_version or "?"}')
         if plugin.error:
             print(f'    FAILED: {plugin.error}')
         for kind, names in sorted(plugin.components.items()):
@@ -31,11 +32,18 @@ def _list_components(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_plugin(args: argparse.Namespace) -> int:
+    root = generate_plugin(args.name, args.kind, args.dest, args.configs)
+    print(f'wrote {root}; install it with: pip install -e {root}')
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``amnsfw`` command."""
     parser = argparse.ArgumentParser(
         prog='amnsfw',
-        description='Inspect amnsfw plugins and registered components.')
+        description='Inspect amnsfw plugins and registered components; '
+        'start a new plugin.')
     commands = parser.add_subparsers(dest='command', required=True)
     plugins = commands.add_parser(
         'plugins', help='list loaded plugins, their versions and components')
@@ -46,6 +54,24 @@ def build_parser() -> argparse.ArgumentParser:
         'kind', nargs='?', choices=sorted(REGISTRIES),
         help='only this kind of component')
     components.set_defaults(run=_list_components)
+    new_plugin = commands.add_parser(
+        'new-plugin',
+        help='write an installable plugin package amnsfw-NAME with one '
+        'example component, its test, a config and a README')
+    new_plugin.add_argument(
+        'name', help='plugin name: lower-case letters, digits, - or _')
+    new_plugin.add_argument(
+        '--kind', choices=KINDS, default='masker',
+        help='kind of the example component (default: masker)')
+    new_plugin.add_argument(
+        '--dest', default='.',
+        help='folder to write amnsfw-NAME/ into (default: .)')
+    new_plugin.add_argument(
+        '--configs', default=None,
+        help="amnsfw's configs folder, which the generated config inherits "
+        'from by absolute path (default: the configs/ folder of the '
+        'checkout amnsfw is installed from)')
+    new_plugin.set_defaults(run=_new_plugin)
     return parser
 
 

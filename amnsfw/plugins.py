@@ -8,9 +8,17 @@ an ``amnsfw.plugins`` entry point, each through the hooks of
   ``AMNSFW_PLUGINS`` names it.
 * ``AMNSFW_PLUGINS=a,b``: load only the entry points named ``a`` and ``b``.
 
-A plugin that fails to import or to register is rolled back (none of its
-components stay registered) and reported in one warning that names the
-plugin, its distribution and the exception; the other plugins still load.
+A plugin declares the plugin API it targets with a module-level
+``AMNSFW_PLUGIN_API = '1'`` in its entry-point module. The host refuses a
+plugin that targets another API than :data:`amnsfw.version.PLUGIN_API_VERSION`;
+one that declares nothing is loaded as API :data:`LEGACY_API_VERSION` (the
+API of every plugin written before declarations existed), with a
+:class:`PluginApiWarning`.
+
+A plugin that fails to import, targets another API or fails to register is
+rolled back (none of its components stay registered) and reported in one
+warning that names the plugin, its distribution and the exception; the other
+plugins still load.
 """
 import importlib.metadata
 import os
@@ -24,20 +32,33 @@ import pluggy
 from mmengine.registry import Registry
 
 from amnsfw import builtin_plugin, hookspecs
-from amnsfw.version import __version__
+from amnsfw.version import PLUGIN_API_VERSION, __version__
 
 ENTRY_POINT_GROUP = 'amnsfw.plugins'
 DISABLE_AUTOLOAD_ENV = 'AMNSFW_DISABLE_PLUGIN_AUTOLOAD'
 ALLOWLIST_ENV = 'AMNSFW_PLUGINS'
 CORE_PLUGIN_NAME = 'amnsfw'
+#: Module attribute in which a plugin declares the plugin API it targets.
+API_ATTRIBUTE = 'AMNSFW_PLUGIN_API'
+#: The API assumed for a plugin that declares none: the one every plugin
+#: targeted before declarations existed.
+LEGACY_API_VERSION = '1'
 
 
 class PluginLoadWarning(UserWarning):
     """A plugin could not be loaded; the others were."""
 
 
+class PluginApiWarning(UserWarning):
+    """A plugin does not declare the plugin API it targets."""
+
+
 class PluginError(Exception):
     """A plugin failed to import or to register its components."""
+
+
+class PluginApiError(PluginError):
+    """A plugin targets a plugin API that this amnsfw does not offer."""
 
 
 class ComponentCollisionError(PluginError):
@@ -52,6 +73,8 @@ class PluginInfo:
         name (str): Entry-point name (``amnsfw`` for the core).
         distribution (str): Distribution that ships it, or ``'?'``.
         version (str): That distribution's version, or ``'?'``.
+        api_version (str, optional): Plugin API it declares; None until
+            it is imported, or if it declares none. Defaults to None.
         components (dict[str, list[str]]): Registered names by kind.
             Defaults to empty.
         error (str, optional): Why loading failed. Defaults to None.
@@ -60,6 +83,7 @@ class PluginInfo:
     name: str
     distribution: str
     version: str
+    api_version: Optional[str] = None
     components: Dict[str, List[str]] = field(default_factory=dict)
     error: Optional[str] = None
 
@@ -167,6 +191,7 @@ class PluginHost:
         before = self._snapshot()
         try:
             module = import_plugin()
+            self._check_api(plugin, module)
             self.manager.register(module, name=name)
             handed = {
                 kind: _PluginRegistrar(kind, registry, self, plugin)
@@ -187,6 +212,26 @@ class PluginHost:
                     f'skipped: {plugin.error}'))
             return
         plugin.components = self._added_since(before)
+
+    def _check_api(self, plugin: PluginInfo, module: object) -> None:
+        """Record the API ``module`` declares; refuse one we do not offer."""
+        declared = getattr(module, API_ATTRIBUTE, None)
+        where = f'{API_ATTRIBUTE} in {getattr(module, "__name__", module)}'
+        if declared is None:
+            warnings.warn(
+                PluginApiWarning(
+                    f'amnsfw plugin {plugin.label} does not declare the '
+                    f'plugin API it targets ({where}); treated as API '
+                    f'{LEGACY_API_VERSION!r}, the API of undeclared plugins'))
+            declared, where = LEGACY_API_VERSION, f'assumed, no {where}'
+        else:
+            declared = plugin.api_version = str(declared)
+        if declared != PLUGIN_API_VERSION:
+            raise PluginApiError(
+                f'targets amnsfw plugin API {declared!r} ({where}), but '
+                f'amnsfw {__version__} offers plugin API '
+                f'{PLUGIN_API_VERSION!r}; install a release of the plugin '
+                f'made for API {PLUGIN_API_VERSION!r}')
 
     def _snapshot(self) -> Dict[str, Set[str]]:
         return {

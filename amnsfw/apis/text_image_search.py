@@ -13,7 +13,6 @@ from PIL import Image
 
 from amnsfw.datasets.person_search_dataset import build_pipeline
 from amnsfw.evaluation.functional.ranking_metrics import similarity
-from amnsfw.models.retrievers.text_image_retriever import GLOBAL
 from amnsfw.registry import MODELS
 
 #: A gallery image: a file path, or an image already in memory.
@@ -176,7 +175,5 @@ class TextImageSearcher:
         """Named features of one batch of images or captions."""
         data = self.model.data_preprocessor(dict(inputs=inputs), False)
         features = self.model.extract_feat(data['inputs'])
-        named = {GLOBAL: features[f'{modality}_embeds']}
-        named.update({name: features[f'{modality}_embeds_{name}']
-                      for name in self.model.embedding_heads})
+        named = self.model.named_embeddings(features, modality)
         return {name: value.float().cpu() for name, value in named.items()}

@@ -1,11 +1,22 @@
-"""Training-loop extensions (MMEngine hooks) and experiment helpers."""
+"""Training-loop extensions (MMEngine hooks) and experiment helpers.
+
+Importing this package makes MMEngine's local file writes atomic
+(:func:`~amnsfw.engine.atomic_local_backend.install_atomic_local_backend`).
+"""
+from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .atomic_local_backend import (AtomicLocalBackend, atomic_write,
+                                   install_atomic_local_backend)
 from .cpu_amp_optim_wrapper import CPUAmpOptimWrapper
 from .cpu_distributed import setup_cpu_distributed
+from .epoch_seed_hook import EpochSeedHook, epoch_seed
 from .experiment import (add_runner_arguments, load_experiment_config,
                          parse_runner_arguments, test_best_checkpoint)
 
+install_atomic_local_backend()
+
 __all__ = [
-    'CPUAmpOptimWrapper',    'add_runner_arguments', 'load_experiment_config',
-    'parse_runner_arguments', 'setup_cpu_distributed',
-    'test_best_checkpoint'
+    'AtomicCheckpointHook', 'AtomicLocalBackend', 'CPUAmpOptimWrapper',
+    'EpochSeedHook', 'add_runner_arguments', 'atomic_write', 'epoch_seed',
+    'load_experiment_config',
+    'parse_runner_arguments', 'setup_cpu_distributed', 'test_best_checkpoint'
 ]

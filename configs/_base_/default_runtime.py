@@ -5,10 +5,15 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # Keep the latest checkpoint (to resume) and the best on the val split.
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
-                    save_best='retrieval/R1', rule='greater'),
+    # Keep the latest checkpoint (to resume) and the best on the val split;
+    # written so that a kill at any instant leaves them resumable.
+    checkpoint=dict(type='AtomicCheckpointHook', interval=1,
+                    max_keep_ckpts=1, save_best='retrieval/R1',
+                    rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Reseed the global generators per epoch: a resumed run repeats the
+    # uninterrupted one exactly.
+    epoch_seed=dict(type='EpochSeedHook'),
 )
 
 env_cfg = dict(

@@ -174,9 +174,7 @@ class TextImageRetriever(BaseModel):
         for modality in ('image', 'text'):
             if f'{modality}_embeds' not in features:
                 continue
-            named = {GLOBAL: features[f'{modality}_embeds']}
-            named.update({name: features[f'{modality}_embeds_{name}']
-                          for name in self.embedding_heads})
+            named = self.named_embeddings(features, modality)
             for row, (position, index, pid) in enumerate(
                     zip(data_samples[f'{modality}_rows'].tolist(),
                         data_samples[f'{modality}_index'].tolist(),
@@ -187,6 +185,20 @@ class TextImageRetriever(BaseModel):
                            for name, embeds in named.items()})))
         placed.sort(key=lambda entry: entry[0])
         return [result for _, result in placed]
+
+    def named_embeddings(self, features: Dict[str, torch.Tensor],
+                         modality: str) -> Dict[str, torch.Tensor]:
+        """One side's embeddings by name, as evaluation compares them:
+        ``{'global': ..., name: ...}`` for each embedding head.
+
+        Args:
+            features (dict): From :meth:`extract_feat`.
+            modality (str): ``'image'`` or ``'text'``.
+        """
+        named = {GLOBAL: features[f'{modality}_embeds']}
+        named.update({name: features[f'{modality}_embeds_{name}']
+                      for name in self.embedding_heads})
+        return named
 
     def _encode_text(self, inputs: Dict[str, torch.Tensor],
                      features: Dict[str, torch.Tensor]) -> None:

@@ -6,6 +6,8 @@ from amnsfw_amns.hooks import EMAMomentumHook
 from amnsfw_amns.losses import BSDMLoss, WAFLoss
 from amnsfw_amns.maskers import AttentionWeightedMasker
 
+AMNSFW_PLUGIN_API = '1'  # the amnsfw plugin API it targets (docs/plugins.md)
+
 
 @hookimpl
 def amnsfw_register_components(registries: Mapping) -> None:

@@ -6,6 +6,8 @@ from amnsfw_rde.embedding_heads import TokenSelectionEmbedding
 from amnsfw_rde.hooks import ConsensusDivisionHook
 from amnsfw_rde.losses import TALLoss
 
+AMNSFW_PLUGIN_API = '1'  # the amnsfw plugin API it targets (docs/plugins.md)
+
 
 @hookimpl
 def amnsfw_register_components(registries: Mapping) -> None:
