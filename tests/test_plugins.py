@@ -1,11 +1,17 @@
 """Plugin loading: order, attribution, failures, collisions and discovery."""
 import importlib.metadata
+from types import SimpleNamespace
 
 import pytest
 from mmengine.registry import Registry
 
-from amnsfw.plugins import (ALLOWLIST_ENV, DISABLE_AUTOLOAD_ENV, PluginHost,
+import amnsfw.cli
+import amnsfw.plugins
+from amnsfw import builtin_plugin
+from amnsfw.plugins import (ALLOWLIST_ENV, API_ATTRIBUTE, DISABLE_AUTOLOAD_ENV,
+                            LEGACY_API_VERSION, PluginApiWarning, PluginHost,
                             PluginLoadWarning, select_entry_points)
+from amnsfw.version import PLUGIN_API_VERSION, __version__
 from tests.fixtures.plugin_modules import good_plugin
 
 
@@ -86,3 +92,72 @@ def test_allowlist_warns_about_missing_plugins():
     with pytest.warns(PluginLoadWarning, match='not installed: ghost'):
         select_entry_points([entry_point('a', 'good_plugin')],
                             {ALLOWLIST_ENV: 'a,ghost'})
+
+
+class DistEntryPoint:
+    """An entry point of a named distribution, as pip-installed ones are."""
+
+    def __init__(self, name: str, module: str, dist: str,
+                 version: str) -> None:
+        self.name = name
+        self.dist = SimpleNamespace(name=dist, version=version)
+        self._entry_point = entry_point(name, module)
+
+    def load(self):
+        return self._entry_point.load()
+
+
+def test_incompatible_api_is_refused_and_others_still_load(host):
+    eps = [DistEntryPoint('future', 'future_api_plugin', 'amnsfw-future',
+                          '2.0.0'),
+           entry_point('good', 'good_plugin')]
+    with pytest.warns(PluginLoadWarning) as caught:
+        host.load(eps, environ={})
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert 'plugin future 2.0.0 (amnsfw-future)' in message
+    assert "targets amnsfw plugin API '2'" in message
+    assert f"offers plugin API '{PLUGIN_API_VERSION}'" in message
+    assert 'FutureMasker' not in host.registries['masker'].module_dict
+    assert host.plugins['future'].error.startswith('PluginApiError')
+    assert host.plugins['future'].api_version == '2'
+    assert host.plugins['good'].api_version == PLUGIN_API_VERSION
+    assert 'GoodMasker' in host.registries['masker']
+
+
+def test_undeclared_api_loads_as_the_legacy_api_with_a_warning(host):
+    with pytest.warns(PluginApiWarning,
+                      match=f"does not declare .*{API_ATTRIBUTE} in tests."
+                      f"fixtures.plugin_modules.undeclared_plugin.*treated "
+                      f"as API '{LEGACY_API_VERSION}'"):
+        host.load([entry_point('old', 'undeclared_plugin')], environ={})
+    assert host.plugins['old'].error is None
+    assert host.plugins['old'].api_version is None
+    assert host.plugins['old'].components == {'masker': ['UndeclaredMasker']}
+
+
+def test_an_api_bump_refuses_undeclared_plugins(host, monkeypatch):
+    monkeypatch.setattr(amnsfw.plugins, 'PLUGIN_API_VERSION', '2')
+    with pytest.warns(PluginApiWarning), pytest.warns(
+            PluginLoadWarning, match="API '1' \\(assumed, no "):
+        host.load([entry_point('old', 'undeclared_plugin')], environ={})
+    assert 'UndeclaredMasker' not in host.registries['masker'].module_dict
+
+
+def test_cli_lists_api_versions(host, monkeypatch, capsys):
+    host.builtins = (builtin_plugin, )
+    with pytest.warns(PluginLoadWarning):
+        host.load([entry_point('good', 'good_plugin'),
+                   DistEntryPoint('future', 'future_api_plugin',
+                                  'amnsfw-future', '2.0.0')], environ={})
+    monkeypatch.setattr(amnsfw.cli, 'load_plugins', lambda: host)
+    assert amnsfw.cli.main(['plugins']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (f'amnsfw  distribution=amnsfw  version={__version__}'
+                        f'  api={PLUGIN_API_VERSION}')
+    assert (f'good  distribution=?  version=?  api={PLUGIN_API_VERSION}'
+            in lines)
+    assert '    masker: GoodMasker' in lines
+    future = lines.index(
+        'future  distribution=amnsfw-future  version=2.0.0  api=2')
+    assert lines[future + 1].startswith('    FAILED: PluginApiError: ')

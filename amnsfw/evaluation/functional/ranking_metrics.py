@@ -2,7 +2,8 @@
 
 Peers build the full Q x G similarity matrix and argsort it, which runs out
 of memory at ICFG-PEDES sizes; here at most ``chunk_size`` rows of it exist
-at a time and no argsort over the gallery is kept.
+at a time and no argsort over the gallery is kept. ``chunk_size='auto'``
+sizes the chunks to a memory budget (:func:`auto_chunk_size`).
 """
 from typing import Dict, Mapping, Sequence, Tuple, Union
 
@@ -13,14 +14,51 @@ from torch import Tensor
 #: One (N, D) embedding matrix, or several by name (e.g. RDE's
 #: ``{'global': ..., 'tse': ...}``), all with the same N.
 Features = Union[Tensor, Mapping[str, Tensor]]
+#: Queries ranked at a time, or ``'auto'`` (:func:`auto_chunk_size`).
+ChunkSize = Union[int, str]
+
+#: Peak bytes per (query, gallery) pair of one ranked chunk: the float32
+#: similarities (4), the bool relevance (1), the masked float32 copy that is
+#: sorted (4) and ``sort``'s float32 values and int64 indices (4 + 8), plus
+#: a margin; measured at 21-24 on a CPU (RSS, G = 20,000, 1-2 embeddings).
+RANKING_BYTES_PER_PAIR = 24
 
 
-def check_ranking_args(ks: Sequence[int], chunk_size: int) -> Tuple[int, ...]:
+def auto_chunk_size(num_gallery: int, memory_budget_mb: float = 512.) -> int:
+    """The most queries whose ranking against ``num_gallery`` items fits
+    ``memory_budget_mb``.
+
+    ``chunk = floor(budget / (RANKING_BYTES_PER_PAIR * num_gallery))``, at
+    least 1. The budget covers the per-chunk buffers of
+    :func:`retrieval_metrics`, not the (N, D) feature matrices themselves.
+
+    Args:
+        num_gallery (int): Gallery size G, positive.
+        memory_budget_mb (float): Budget in MiB for one chunk's buffers.
+            Defaults to 512.
+
+    Returns:
+        int: The chunk size, at least 1.
+    """
+    if isinstance(num_gallery, bool) or not isinstance(
+            num_gallery, int) or num_gallery < 1:
+        raise ValueError(
+            f'num_gallery must be a positive integer, got {num_gallery!r}')
+    if not memory_budget_mb > 0:
+        raise ValueError(
+            f'memory_budget_mb must be positive, got {memory_budget_mb!r}')
+    budget = int(memory_budget_mb * 2**20)
+    return max(1, budget // (RANKING_BYTES_PER_PAIR * num_gallery))
+
+
+def check_ranking_args(ks: Sequence[int],
+                       chunk_size: ChunkSize) -> Tuple[int, ...]:
     """Check the cut-offs and the chunk size of :func:`retrieval_metrics`.
 
     Args:
         ks (Sequence[int]): Cut-offs K of R@K, each a positive integer.
-        chunk_size (int): Number of queries ranked at a time, positive.
+        chunk_size (int | str): Number of queries ranked at a time,
+            positive, or ``'auto'``.
 
     Returns:
         Tuple[int, ...]: The cut-offs as a tuple.
@@ -30,10 +68,11 @@ def check_ranking_args(ks: Sequence[int], chunk_size: int) -> Tuple[int, ...]:
                      for k in ks):
         raise ValueError(f'ks must be a non-empty sequence of positive '
                          f'integers, got {ks!r}')
-    if (isinstance(chunk_size, bool) or not isinstance(chunk_size, int)
-            or chunk_size < 1):
-        raise ValueError(
-            f'chunk_size must be a positive integer, got {chunk_size!r}')
+    if chunk_size != 'auto' and (isinstance(chunk_size, bool)
+                                 or not isinstance(chunk_size, int)
+                                 or chunk_size < 1):
+        raise ValueError(f"chunk_size must be a positive integer or 'auto', "
+                         f'got {chunk_size!r}')
     return ks
 
 
@@ -147,7 +186,8 @@ def retrieval_metrics(query_feats: Features,
                       query_pids: Tensor,
                       gallery_pids: Tensor,
                       ks: Sequence[int] = (1, 5, 10),
-                      chunk_size: int = 1024) -> Dict[str, float]:
+                      chunk_size: ChunkSize = 'auto',
+                      memory_budget_mb: float = 512.) -> Dict[str, float]:
     """Ranking metrics of queries against a gallery, in percent.
 
     Similarities are those of :func:`similarity`. A query's relevant items
@@ -166,7 +206,9 @@ def retrieval_metrics(query_feats: Features,
     arbitrary (unstable argsort) tie order gives.
 
     Only ``chunk_size`` queries are ranked at a time, so memory is
-    O(chunk_size x G), never O(Q x G). Sums accumulate in float64.
+    O(chunk_size x G), never O(Q x G); ``'auto'`` picks the largest chunk
+    whose buffers fit ``memory_budget_mb`` (:func:`auto_chunk_size`). Sums
+    accumulate in float64.
 
     Args:
         query_feats (Tensor | Mapping[str, Tensor]): Query features, an
@@ -176,8 +218,10 @@ def retrieval_metrics(query_feats: Features,
         query_pids (Tensor): (Q,) person ids of the queries.
         gallery_pids (Tensor): (G,) person ids of the gallery items.
         ks (Sequence[int]): Cut-offs K of R@K. Defaults to (1, 5, 10).
-        chunk_size (int): Number of queries ranked at a time.
-            Defaults to 1024.
+        chunk_size (int | str): Number of queries ranked at a time, or
+            ``'auto'``. Defaults to ``'auto'``.
+        memory_budget_mb (float): With ``chunk_size='auto'``, the MiB that
+            one chunk's buffers may take. Defaults to 512.
 
     Returns:
         Dict[str, float]: ``'R{K}'`` for each K, ``'mAP'`` and ``'mINP'``,
@@ -209,6 +253,8 @@ def retrieval_metrics(query_feats: Features,
             f'{len(orphans)} of {num_queries} queries have no relevant '
             f'gallery item (a broken split); first query indices {shown} '
             f'with person ids {query_pids[shown].tolist()}')
+    if chunk_size == 'auto':
+        chunk_size = auto_chunk_size(num_gallery, memory_budget_mb)
 
     hits = {k: 0 for k in ks}
     ap_sum = inp_sum = 0.

@@ -1,5 +1,5 @@
 """Text-to-image retrieval metric over a test split's images and captions."""
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.evaluator import BaseMetric
@@ -31,8 +31,14 @@ class TextToImageRetrievalMetric(BaseMetric):
 
     Args:
         ks (Sequence[int]): Cut-offs K of R@K. Defaults to (1, 5, 10).
-        chunk_size (int): Number of queries ranked at a time, which bounds
-            memory to chunk_size x gallery size. Defaults to 1024.
+        chunk_size (int | str): Number of queries ranked at a time, which
+            bounds memory to chunk_size x gallery size, or ``'auto'``: as
+            many as fit ``memory_budget_mb`` (see
+            :func:`~amnsfw.evaluation.functional.auto_chunk_size`).
+            Defaults to ``'auto'``.
+        memory_budget_mb (float): With ``chunk_size='auto'``, the MiB that
+            one chunk's similarities and ranking buffers may take.
+            Defaults to 512.
         i2t (bool): Also report image-to-text metrics, prefixed ``i2t_``,
             where an image's relevant captions are all captions of its
             person id. Defaults to False.
@@ -46,13 +52,18 @@ class TextToImageRetrievalMetric(BaseMetric):
 
     def __init__(self,
                  ks: Sequence[int] = (1, 5, 10),
-                 chunk_size: int = 1024,
+                 chunk_size: Union[int, str] = 'auto',
+                 memory_budget_mb: float = 512.,
                  i2t: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.ks = check_ranking_args(ks, chunk_size)
+        if not memory_budget_mb > 0:
+            raise ValueError(f'memory_budget_mb must be positive, got '
+                             f'{memory_budget_mb!r}')
         self.chunk_size = chunk_size
+        self.memory_budget_mb = memory_budget_mb
         self.i2t = i2t
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
@@ -94,10 +105,12 @@ class TextToImageRetrievalMetric(BaseMetric):
         image_feats, image_pids = self._ordered(results, 'image')
         text_feats, text_pids = self._ordered(results, 'text')
         metrics = retrieval_metrics(text_feats, image_feats, text_pids,
-                                    image_pids, self.ks, self.chunk_size)
+                                    image_pids, self.ks, self.chunk_size,
+                                    self.memory_budget_mb)
         if self.i2t:
             i2t = retrieval_metrics(image_feats, text_feats, image_pids,
-                                    text_pids, self.ks, self.chunk_size)
+                                    text_pids, self.ks, self.chunk_size,
+                                    self.memory_budget_mb)
             metrics.update(
                 {f'i2t_{name}': value
                  for name, value in i2t.items()})
