@@ -33,7 +33,11 @@ def _list_components(args: argparse.Namespace) -> int:
 
 
 def _new_plugin(args: argparse.Namespace) -> int:
-    root = generate_plugin(args.name, args.kind, args.dest, args.configs)
+    try:
+        root = generate_plugin(args.name, args.kind, args.dest, args.configs)
+    except (ValueError, OSError) as error:
+        print(f'amnsfw new-plugin: {error}', file=sys.stderr)
+        return 1
     print(f'wrote {root}; install it with: pip install -e {root}')
     return 0
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up amnsfw from a clean clone: a virtual environment in .venv holding the
 # pinned stack (requirements/constraints.txt), amnsfw and its first-party
-# plugins (plugins/rde, plugins/amns) in editable mode, and the test tools.
+# plugins (plugins/rde, plugins/amns) and the external example plugin
+# (examples/amnsfw-example-plugin) in editable mode, and the test tools.
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,0 +1,1 @@
+"""An example third-party amnsfw plugin: a masker and a loss head."""
