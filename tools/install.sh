@@ -9,5 +9,6 @@ cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-    -c requirements/constraints.txt -e ".[tests]" -e plugins/rde -e plugins/amns -e examples/amnsfw-example-plugin
+    -c requirements/constraints.txt -e ".[tests]" \
+    -e plugins/rde -e plugins/amns -e examples/amnsfw-example-plugin
 .venv/bin/python -c "import amnsfw, torch; print('amnsfw', amnsfw.__version__, 'on torch', torch.__version__)"
