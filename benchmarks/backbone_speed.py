@@ -7,6 +7,11 @@ and times forward + backward of SDM on a batch, as fine-tuning runs it::
     .venv/bin/python benchmarks/backbone_speed.py                # CPU, fp32
     .venv/bin/python benchmarks/backbone_speed.py --device cuda --amp bf16
     .venv/bin/python benchmarks/backbone_speed.py --size tiny    # tiny config
+    .venv/bin/python benchmarks/backbone_speed.py --mask awm      # AMNS's AWM
+
+``--mask random|awm`` drops ``--mask-ratio`` of the patches before the image
+encoder's blocks (``RandomTokenMasker``, or AMNS's attention-weighted masker
+with its EMA encoder's extra no-grad pass), as training with them does.
 
 Prints samples/s and peak memory (CUDA: ``max_memory_allocated``; CPU: the
 process's peak resident set, which includes the model and Python).
@@ -22,6 +27,7 @@ import torch
 
 from amnsfw.models.backbones import CLIPImageEncoder, CLIPTextEncoder
 from amnsfw.models.losses import SDMLoss
+from amnsfw.registry import MASKERS
 
 #: transformers CLIPVisionConfig / CLIPTextConfig sizes of each model.
 SIZES = {
@@ -61,6 +67,16 @@ def build(size: str, gradient_checkpointing: bool):
     return spec, image, text
 
 
+def build_masker(kind: str, ratio: float, image_encoder):
+    """The masker that ``--mask`` names (AWM comes from the AMNS plugin)."""
+    if kind == 'none':
+        return MASKERS.build(dict(type='IdentityMasker'))
+    if kind == 'random':
+        return MASKERS.build(dict(type='RandomTokenMasker', mask_ratio=ratio))
+    return MASKERS.build(dict(type='AttentionWeightedMasker', mask_ratio=ratio,
+                              image_encoder=image_encoder))
+
+
 def make_batch(spec, batch_size: int, device: str):
     images = torch.randn(batch_size, 3, *spec['image_size'], device=device)
     length = spec['max_length']
@@ -88,12 +104,16 @@ def main(argv=None) -> None:
     parser.add_argument('--steps', type=int, default=3)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--gradient-checkpointing', action='store_true')
+    parser.add_argument('--mask', choices=('none', 'random', 'awm'),
+                        default='none')
+    parser.add_argument('--mask-ratio', type=float, default=0.5)
     args = parser.parse_args(argv)
 
     torch.manual_seed(0)
     spec, image, text = build(args.size, args.gradient_checkpointing)
     loss_head = SDMLoss()
-    for module in (image, text, loss_head):
+    masker = build_masker(args.mask, args.mask_ratio, image)
+    for module in (image, text, loss_head, masker):
         module.to(args.device).train()
     params = [*image.parameters(), *text.parameters()]
     optimizer = torch.optim.Adam(params, lr=1e-5)
@@ -104,7 +124,10 @@ def main(argv=None) -> None:
 
     def step():
         with autocast:
-            features = dict(image_embeds=image(images).embeds,
+            image_embeds = image(
+                images, token_filter=lambda tokens: masker(
+                    tokens, images, None)).embeds
+            features = dict(image_embeds=image_embeds,
                             text_embeds=text(ids, mask).embeds,
                             image_pids=pids, text_pids=pids)
             loss = loss_head(features)['loss_sdm']
@@ -127,6 +150,7 @@ def main(argv=None) -> None:
     print(f'size={args.size} device={args.device} amp={args.amp or "fp32"} '
           f'batch={args.batch_size} threads={torch.get_num_threads()} '
           f'checkpointing={args.gradient_checkpointing} '
+          f'mask={args.mask}:{args.mask_ratio if args.mask != "none" else 0} '
           f'params={count / 1e6:.1f}M')
     print(f'forward+backward+step: {args.batch_size * args.steps / seconds:.2f}'
           f' samples/s ({seconds / args.steps:.2f} s/step), peak memory '

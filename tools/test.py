@@ -5,6 +5,7 @@
 """
 import argparse
 
+from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from amnsfw.engine import (add_runner_arguments, load_experiment_config,
@@ -21,7 +22,11 @@ def main(argv=None) -> dict:
                                  args.launcher)
     cfg.load_from = args.checkpoint
     setup_cpu_distributed(cfg)
-    return Runner.from_cfg(cfg).test()
+    # `runner_type='FlexibleRunner'` (with a `strategy`: FSDP, DeepSpeed)
+    # selects MMEngine's flexible runner; see docs/distributed.md.
+    runner = (RUNNERS.build(cfg) if 'runner_type' in cfg else
+              Runner.from_cfg(cfg))
+    return runner.test()
 
 
 if __name__ == '__main__':

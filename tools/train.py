@@ -9,6 +9,7 @@ selected checkpoint on the test split, once.
 import argparse
 import json
 
+from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from amnsfw.engine import (add_runner_arguments, load_experiment_config,
@@ -39,7 +40,10 @@ def main(argv=None) -> None:
     cfg = load_experiment_config(args.config, args.work_dir, args.cfg_options,
                                  args.launcher, args.resume, args.amp)
     setup_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
+    # `runner_type='FlexibleRunner'` (with a `strategy`: FSDP, DeepSpeed)
+    # selects MMEngine's flexible runner; see docs/distributed.md.
+    runner = (RUNNERS.build(cfg) if 'runner_type' in cfg else
+              Runner.from_cfg(cfg))
     runner.train()
     if args.test_best:
         metrics = test_best_checkpoint(runner)

@@ -17,6 +17,6 @@ install_atomic_local_backend()
 __all__ = [
     'AtomicCheckpointHook', 'AtomicLocalBackend', 'CPUAmpOptimWrapper',
     'EpochSeedHook', 'add_runner_arguments', 'atomic_write', 'epoch_seed',
-    'load_experiment_config',
+    'install_atomic_local_backend', 'load_experiment_config',
     'parse_runner_arguments', 'setup_cpu_distributed', 'test_best_checkpoint'
 ]

@@ -106,10 +106,12 @@ def test_best_checkpoint(runner: Runner) -> Dict[str, float]:
     """Load the checkpoint selected on the val split and test it once.
 
     Falls back to the current weights (with a logged warning) when no best
-    checkpoint was saved, e.g. when the config has no validation.
+    checkpoint was saved, e.g. when the config has no validation. A
+    checkpoint may be a folder of per-rank shards (FSDP's default ``local``
+    state dicts, DeepSpeed).
     """
     best = runner.message_hub.get_info('best_ckpt')
-    if best and osp.isfile(best):
+    if best and osp.exists(best):
         runner.logger.info(f'testing the best val checkpoint {best}')
         runner.load_checkpoint(best)
     else:

@@ -12,6 +12,7 @@ from amnsfw.datasets.noisy_correspondence import (NoiseIndexError,
                                                   make_noise_index,
                                                   save_noise_index)
 from amnsfw.registry import MODELS
+from amnsfw.testing import TINY_ENCODER
 
 RATE = 0.5
 
@@ -169,15 +170,9 @@ def test_training_loss_never_sees_the_noisy_flags(build, tokenizer_cfg):
     model = MODELS.build(dict(
         type='TextImageRetriever', tokenizer=tokenizer_cfg,
         image_encoder=dict(type='CLIPImageEncoder', image_size=(96, 32),
-                           config=dict(hidden_size=32, intermediate_size=64,
-                                       num_hidden_layers=1,
-                                       num_attention_heads=2, patch_size=16,
-                                       image_size=32, projection_dim=16)),
-        text_encoder=dict(type='CLIPTextEncoder',
-                          config=dict(hidden_size=32, intermediate_size=64,
-                                      num_hidden_layers=1,
-                                      num_attention_heads=2,
-                                      projection_dim=16)),
+                           config=dict(TINY_ENCODER, patch_size=16,
+                                       image_size=32)),
+        text_encoder=dict(type='CLIPTextEncoder', config=dict(TINY_ENCODER)),
         losses=[dict(type=SpyLoss)]))
     noisy_rows = [i for i in range(len(noisy)) if noisy.noisy_pairs[i]]
     batch = collate_person_search([noisy[i] for i in noisy_rows[:4]])

@@ -7,7 +7,8 @@ from torch import nn
 from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
 
 from amnsfw.registry import BACKBONES
-from .encoder_output import EncoderOutput, check_attention_layers
+from .encoder_output import (EncoderOutput, check_attention_layers,
+                             check_image_pooling, pool_image_tokens)
 from .load_clip import load_clip_tower
 from .pooled_attention import capture_pooled_attention
 
@@ -90,8 +91,7 @@ class CLIPImageEncoder(nn.Module):
                  attn_implementation: str = 'sdpa',
                  gradient_checkpointing: bool = False) -> None:
         super().__init__()
-        if pooling not in ('cls', 'mean'):
-            raise ValueError(f"pooling must be 'cls' or 'mean', got {pooling!r}")
+        check_image_pooling(pooling)
         self.pooling = pooling
         model = load_clip_tower(CLIPVisionModelWithProjection,
                                 CLIPVisionConfig, config, pretrained,
@@ -155,7 +155,6 @@ class CLIPImageEncoder(nn.Module):
         with capture_pooled_attention(watched, query, causal=False) as rows:
             states = self.encoder(
                 inputs_embeds=self.pre_layernorm(tokens)).last_hidden_state
-        pooled = states[:, 0] if self.pooling == 'cls' else states[:, 1:].mean(1)
-        embeds = self.projection(self.post_layernorm(pooled))
-        return EncoderOutput(embeds, states,
-                             torch.stack(rows, dim=1) if rows else None)
+        pooled = pool_image_tokens(states, self.pooling)
+        return EncoderOutput.from_rows(
+            self.projection(self.post_layernorm(pooled)), states, rows)

@@ -103,5 +103,4 @@ class CLIPTextEncoder(nn.Module):
             states = self.text_model(
                 input_ids=text_ids, attention_mask=text_mask).last_hidden_state
         pooled = states[torch.arange(len(states)), first_eot]
-        return EncoderOutput(self.projection(pooled), states,
-                             torch.stack(rows, dim=1) if rows else None)
+        return EncoderOutput.from_rows(self.projection(pooled), states, rows)

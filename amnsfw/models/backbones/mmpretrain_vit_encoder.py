@@ -10,7 +10,8 @@ from torch import nn
 
 from amnsfw.registry import BACKBONES
 from .clip_image_encoder import patch_grid
-from .encoder_output import EncoderOutput, check_attention_layers
+from .encoder_output import (EncoderOutput, check_attention_layers,
+                             check_image_pooling, pool_image_tokens)
 
 #: VisionTransformer arguments this encoder sets itself; ``vit_cfg`` may not.
 OWN_VIT_ARGS = ('arch', 'img_size', 'patch_size', 'drop_rate',
@@ -103,9 +104,7 @@ class MMPretrainViTEncoder(nn.Module):
         super().__init__()
         # Imported here: mmpretrain's import warns about mmcv-lite's ops.
         from mmpretrain.models.backbones import VisionTransformer
-        if pooling not in ('cls', 'mean'):
-            raise ValueError(
-                f"pooling must be 'cls' or 'mean', got {pooling!r}")
+        check_image_pooling(pooling)
         vit_cfg = dict(vit_cfg or {})
         taken = sorted(set(vit_cfg) & set(OWN_VIT_ARGS))
         if taken:
@@ -202,7 +201,6 @@ class MMPretrainViTEncoder(nn.Module):
             states = layer(states)
         if self.vit.final_norm:
             states = self.vit.ln1(states)
-        pooled = (states[:, 0] if self.pooling == 'cls' else
-                  states[:, 1:].mean(1))
-        return EncoderOutput(self.projection(pooled), states,
-                             torch.stack(rows, dim=1) if rows else None)
+        return EncoderOutput.from_rows(
+            self.projection(pool_image_tokens(states, self.pooling)), states,
+            rows)

@@ -1,5 +1,5 @@
 """Similarity distribution matching (IRRA, Jiang & Ye, CVPR 2023)."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -13,6 +13,19 @@ def identity_targets(image_pids: torch.Tensor,
                      text_pids: torch.Tensor) -> torch.Tensor:
     """``y_ij = 1`` where image i and caption j share a person id, else 0."""
     return (image_pids.view(-1, 1) == text_pids.view(1, -1)).float()
+
+
+def identity_logits(
+    temperature: Temperature, features: Dict[str, torch.Tensor]
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The batch's scaled cosine similarities ``s S`` (images as rows,
+    captions as columns) and their identity targets ``y``, both ``(B, B)``,
+    from the features' ``image_embeds``, ``text_embeds``, ``image_pids`` and
+    ``text_pids``."""
+    logits = temperature.cosine_logits(features['image_embeds'],
+                                       features['text_embeds'])
+    return logits, identity_targets(features['image_pids'],
+                                    features['text_pids'])
 
 
 def weighted_mean(rows: torch.Tensor,
@@ -62,10 +75,7 @@ class SDMLoss(nn.Module):
         self.temperature = Temperature(tau, learnable_tau)
 
     def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        logits = self.temperature.cosine_logits(features['image_embeds'],
-                                                features['text_embeds'])
-        targets = identity_targets(features['image_pids'],
-                                   features['text_pids'])
+        logits, targets = identity_logits(self.temperature, features)
         loss = (matching_kl(logits, targets, self.eps)
                 + matching_kl(logits.t(), targets.t(), self.eps))
         return dict(loss_sdm=self.weight * loss,

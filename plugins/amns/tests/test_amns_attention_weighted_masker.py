@@ -1,6 +1,4 @@
 """AttentionWeightedMasker: planted scores, kept tokens, the EMA, its state."""
-import json
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -8,12 +6,13 @@ from torch import nn
 
 from amnsfw.models.backbones import CLIPImageEncoder, EncoderOutput
 from amnsfw.registry import MODELS
+from amnsfw.testing import (TINY_ENCODER, TINY_IMAGE_SIZE, TINY_PATCHES,
+                            pair_batch, tiny_retriever_config)
 from amnsfw_amns.maskers import AttentionWeightedMasker
 
-IMAGE_SIZE = (32, 16)  # a 4x2 grid: 8 patches
-CONFIG = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-              num_attention_heads=2, patch_size=8, image_size=16,
-              projection_dim=24)
+IMAGE_SIZE = TINY_IMAGE_SIZE  # a 4x2 grid: 8 patches
+ENCODER = dict(TINY_ENCODER, num_hidden_layers=2, projection_dim=24)
+CONFIG = dict(ENCODER, **TINY_PATCHES)
 PATCHES = 8
 
 
@@ -226,35 +225,9 @@ def test_update_ema_refuses_another_encoder():
 
 @pytest.fixture
 def retriever_cfg(tmp_path):
-    corpus = tmp_path / 'corpus.json'
-    corpus.write_text(json.dumps([
-        dict(split='train', id=1, file_path='a.jpg',
-             captions=['a man in a red shirt', 'a woman with a blue bag'])
-    ]), encoding='utf-8')
-    encoder = {k: v for k, v in CONFIG.items()
-               if k not in ('patch_size', 'image_size')}
-    return dict(
-        type='TextImageRetriever',
-        tokenizer=dict(type='WordLevelTokenizer',
-                       vocab_file=str(tmp_path / 'tokenizer.json'),
-                       corpus=str(corpus), max_length=8),
-        image_encoder=dict(type='CLIPImageEncoder', image_size=IMAGE_SIZE,
-                           config=CONFIG),
-        text_encoder=dict(type='CLIPTextEncoder', config=encoder),
-        losses=[dict(type='SDMLoss', tau=0.02)],
+    return tiny_retriever_config(
+        tmp_path, encoder=ENCODER, losses=[dict(type='SDMLoss', tau=0.02)],
         masker=dict(type=AttentionWeightedMasker, score='text'))
-
-
-def training_batch(model):
-    encoded = [model.tokenizer(t) for t in ('a man', 'a red shirt')]
-    inputs = dict(images=torch.randn(2, 3, *IMAGE_SIZE),
-                  text_ids=torch.stack([e['input_ids'] for e in encoded]),
-                  text_mask=torch.stack(
-                      [e['attention_mask'] for e in encoded]))
-    samples = dict(image_pids=torch.tensor([4, 9]),
-                   text_pids=torch.tensor([4, 9]),
-                   image_index=torch.tensor([0, 1]))
-    return inputs, samples
 
 
 def test_retriever_passes_its_encoder_and_trains_through_the_mask(
@@ -272,7 +245,8 @@ def test_retriever_passes_its_encoder_and_trains_through_the_mask(
     model.image_encoder.encoder.register_forward_pre_hook(
         lambda module, args, kwargs: seen.append(
             kwargs['inputs_embeds'].shape[1]), with_kwargs=True)
-    losses = model(*training_batch(model), mode='loss')
+    losses = model(*pair_batch(model, ['a man', 'a red shirt'], [4, 9]),
+                   mode='loss')
     assert seen == [1 + 4]  # the online blocks saw the kept tokens only
     losses['loss_sdm'].backward()
     assert model.image_encoder.patch_embedding.weight.grad.abs().sum() > 0

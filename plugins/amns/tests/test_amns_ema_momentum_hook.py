@@ -1,5 +1,4 @@
 """EMAMomentumHook: the cosine momentum schedule and the EMA steps it takes."""
-import json
 import math
 from types import SimpleNamespace
 
@@ -9,31 +8,16 @@ from mmengine.hooks import Hook
 from torch import nn
 
 from amnsfw.registry import MODELS
+from amnsfw.testing import tiny_retriever_config
 from amnsfw_amns.hooks import EMAMomentumHook
 from amnsfw_amns.maskers import AttentionWeightedMasker
-
-IMAGE_SIZE = (32, 16)
-ENCODER = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-               num_attention_heads=2, projection_dim=16)
 
 
 @pytest.fixture
 def model(tmp_path):
-    corpus = tmp_path / 'corpus.json'
-    corpus.write_text(json.dumps([
-        dict(split='train', id=1, file_path='a.jpg',
-             captions=['a man in a red shirt', 'a woman with a blue bag'])
-    ]), encoding='utf-8')
     torch.manual_seed(0)
-    return MODELS.build(dict(
-        type='TextImageRetriever',
-        tokenizer=dict(type='WordLevelTokenizer',
-                       vocab_file=str(tmp_path / 'tokenizer.json'),
-                       corpus=str(corpus), max_length=8),
-        image_encoder=dict(type='CLIPImageEncoder', image_size=IMAGE_SIZE,
-                           config=dict(ENCODER, patch_size=8, image_size=16)),
-        text_encoder=dict(type='CLIPTextEncoder', config=dict(ENCODER)),
-        losses=[dict(type='SDMLoss', tau=0.02)],
+    return MODELS.build(tiny_retriever_config(
+        tmp_path, losses=[dict(type='SDMLoss', tau=0.02)],
         masker=dict(type=AttentionWeightedMasker)))
 
 

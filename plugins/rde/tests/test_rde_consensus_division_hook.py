@@ -255,28 +255,14 @@ def test_ranks_share_one_division(tmp_path):
     assert 0 < coin.sum() < len(disputed)
 
 
-ENCODER = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-               num_attention_heads=2, projection_dim=16)
-
-
 def test_hook_scores_a_tiny_retriever_in_eval_mode(tmp_path):
-    import json
-
     from amnsfw.datasets.collate import collate_person_search
     from amnsfw.registry import MODELS
-    corpus = tmp_path / 'corpus.json'
+    from amnsfw.testing import TINY_IMAGE_SIZE, tiny_retriever_config
     words = 'a man woman red blue shirt bag with jeans black'
-    corpus.write_text(json.dumps([dict(split='train', id=1, file_path='a.jpg',
-                                       captions=[words])]), encoding='utf-8')
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='TextImageRetriever',
-        tokenizer=dict(type='WordLevelTokenizer',
-                       vocab_file=str(tmp_path / 'tokenizer.json'),
-                       corpus=str(corpus), max_length=10),
-        image_encoder=dict(type='CLIPImageEncoder', image_size=(32, 16),
-                           config=dict(ENCODER, patch_size=8, image_size=16)),
-        text_encoder=dict(type='CLIPTextEncoder', config=dict(ENCODER)),
+    model = MODELS.build(tiny_retriever_config(
+        tmp_path, captions=[words], max_length=10,
         embedding_heads=dict(tse=dict(type='TokenSelectionEmbedding',
                                       output_dim=24)),
         losses=[dict(type='TALLoss'), dict(type='TALLoss', embedding='tse')]))
@@ -286,7 +272,8 @@ def test_hook_scores_a_tiny_retriever_in_eval_mode(tmp_path):
         caption = ' '.join(rng.choice(words.split(), 5))
         encoded = model.tokenizer(caption)
         items.append(dict(
-            img=torch.randint(0, 256, (3, 32, 16), dtype=torch.uint8),
+            img=torch.randint(0, 256, (3, *TINY_IMAGE_SIZE),
+                              dtype=torch.uint8),
             text_ids=encoded['input_ids'], text_mask=encoded['attention_mask'],
             pid=index // 2, index=index))
     loader = DataLoader(items, batch_size=4, collate_fn=collate_person_search)

@@ -1,6 +1,4 @@
 """TokenSelectionEmbedding: RDE's top-k attention token embedding."""
-import json
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -8,6 +6,7 @@ from torch import nn
 
 from amnsfw.models.backbones.encoder_output import EncoderOutput
 from amnsfw.registry import MODELS
+from amnsfw.testing import pair_batch, tiny_retriever_config
 from amnsfw_rde.embedding_heads import TokenSelectionEmbedding
 from amnsfw_rde.embedding_heads.token_selection_embedding import \
     select_top_tokens
@@ -131,41 +130,17 @@ def test_needs_attention(head):
                                        torch.zeros(1, 5, WIDTH)))
 
 
-ENCODER = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-               num_attention_heads=2, projection_dim=16)
-
-
 def test_in_retriever_trains_and_predicts(tmp_path):
-    corpus = tmp_path / 'corpus.json'
-    corpus.write_text(json.dumps([
-        dict(split='train', id=1, file_path='a.jpg',
-             captions=['a man in a red shirt and blue jeans with a bag'])
-    ]), encoding='utf-8')
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='TextImageRetriever',
-        tokenizer=dict(type='WordLevelTokenizer',
-                       vocab_file=str(tmp_path / 'tokenizer.json'),
-                       corpus=str(corpus), max_length=12),
-        image_encoder=dict(type='CLIPImageEncoder', image_size=(32, 16),
-                           config=dict(ENCODER, patch_size=8, image_size=16)),
-        text_encoder=dict(type='CLIPTextEncoder', config=dict(ENCODER)),
+    model = MODELS.build(tiny_retriever_config(
+        tmp_path, captions=['a man in a red shirt and blue jeans with a bag'],
+        max_length=12,
         embedding_heads=dict(tse=dict(type='TokenSelectionEmbedding',
                                       output_dim=24)),
         losses=[dict(type='TALLoss'), dict(type='TALLoss', embedding='tse')]))
     assert model.attention == 'last'
-    encoded = [model.tokenizer(t) for t in
-               ('a man in a red shirt', 'blue jeans', 'a bag')]
-    inputs = dict(
-        images=torch.randn(3, 3, 32, 16),
-        text_ids=torch.stack([e['input_ids'] for e in encoded]),
-        text_mask=torch.stack([e['attention_mask'] for e in encoded]))
-    samples = dict(image_pids=torch.tensor([1, 2, 3]),
-                   text_pids=torch.tensor([1, 2, 3]),
-                   image_index=torch.tensor([0, 1, 2]),
-                   image_rows=torch.tensor([0, 1, 2]),
-                   text_index=torch.tensor([0, 1, 2]),
-                   text_rows=torch.tensor([0, 1, 2]))
+    inputs, samples = pair_batch(
+        model, ['a man in a red shirt', 'blue jeans', 'a bag'], [1, 2, 3])
     losses = model(inputs, samples, mode='loss')
     assert set(losses) == {'loss_tal_global', 'loss_tal_tse'}
     losses['loss_tal_tse'].backward()

@@ -1,5 +1,4 @@
 """CLIPTextEncoder: pooling at the first EOT, sizing from the tokenizer."""
-import json
 from types import SimpleNamespace
 
 import pytest
@@ -7,28 +6,22 @@ import torch
 from transformers import CLIPTextConfig, CLIPTextModelWithProjection
 
 from amnsfw.models.backbones import CLIPTextEncoder, EncoderOutput
-from amnsfw.models.tokenizers import WordLevelTokenizer
+from amnsfw.registry import TOKENIZERS
+from amnsfw.testing import TINY_ENCODER, caption_inputs, tiny_tokenizer_config
 
-CONFIG = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-              num_attention_heads=2, projection_dim=24)
+CONFIG = dict(TINY_ENCODER, projection_dim=24)
 MAX_LENGTH = 8
 
 
 @pytest.fixture
 def tokenizer(tmp_path):
-    corpus = tmp_path / 'corpus.json'
-    corpus.write_text(json.dumps([
-        dict(split='train', id=1, file_path='a.jpg',
-             captions=['a man in a red shirt', 'a woman with a blue bag'])
-    ]), encoding='utf-8')
-    return WordLevelTokenizer(vocab_file=str(tmp_path / 'tokenizer.json'),
-                              corpus=str(corpus), max_length=MAX_LENGTH)
+    return TOKENIZERS.build(
+        tiny_tokenizer_config(tmp_path, max_length=MAX_LENGTH))
 
 
 def batch(tokenizer, *captions):
-    encoded = [tokenizer(caption) for caption in captions]
-    return (torch.stack([e['input_ids'] for e in encoded]),
-            torch.stack([e['attention_mask'] for e in encoded]))
+    inputs = caption_inputs(tokenizer, captions)
+    return inputs['text_ids'], inputs['text_mask']
 
 
 def first_eot(ids, eot_id):

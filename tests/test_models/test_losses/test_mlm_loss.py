@@ -1,6 +1,4 @@
 """MLM: IRRA's implicit relation reasoning head over masked captions."""
-import json
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -8,6 +6,7 @@ import torch.nn.functional as F
 from amnsfw.datasets.transforms.mask_caption_tokens import IGNORE_LABEL
 from amnsfw.models.losses import MLMLoss
 from amnsfw.registry import MODELS
+from amnsfw.testing import pair_batch, tiny_retriever_config
 
 VOCAB, IMAGE_WIDTH, TEXT_WIDTH = 11, 6, 5
 
@@ -136,43 +135,22 @@ def test_width_must_split_into_heads():
 
 
 def test_retriever_fills_in_sizes_and_computes_loss_mlm(tmp_path):
-    corpus = tmp_path / 'corpus.json'
-    corpus.write_text(json.dumps([
-        dict(split='train', id=1, file_path='a.jpg',
-             captions=['a man in a red shirt', 'a woman with a blue bag'])
-    ]), encoding='utf-8')
-    encoder = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                   num_attention_heads=2, projection_dim=16)
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='TextImageRetriever',
-        tokenizer=dict(type='WordLevelTokenizer',
-                       vocab_file=str(tmp_path / 'tokenizer.json'),
-                       corpus=str(corpus), max_length=8),
-        image_encoder=dict(type='CLIPImageEncoder', image_size=(32, 16),
-                           config=dict(encoder, patch_size=8,
-                                       image_size=16)),
-        text_encoder=dict(type='CLIPTextEncoder', config=dict(encoder)),
-        losses=[dict(type='SDMLoss'),
-                dict(type='MLMLoss', width=32, depth=1, heads=2)]))
+    model = MODELS.build(tiny_retriever_config(
+        tmp_path, losses=[dict(type='SDMLoss'),
+                          dict(type='MLMLoss', width=32, depth=1, heads=2)]))
     mlm = model.loss_heads[1]
     assert mlm.vocab_size == model.tokenizer.vocab_size
     assert mlm.text_proj.in_features == model.text_encoder.width
     assert mlm.image_proj.in_features == model.image_encoder.width
 
-    encoded = [model.tokenizer(text) for text in ('a red shirt', 'a bag')]
-    text_ids = torch.stack([e['input_ids'] for e in encoded])
+    inputs, samples = pair_batch(model, ['a red shirt', 'a bag'], [0, 1])
+    text_ids = inputs['text_ids']
     # Mask the first word of each caption (position 1, after SOT).
-    mlm_ids = text_ids.clone()
-    mlm_ids[:, 1] = model.tokenizer.mask_id
-    mlm_labels = torch.full_like(text_ids, IGNORE_LABEL)
-    mlm_labels[:, 1] = text_ids[:, 1]
-    inputs = dict(images=torch.randn(2, 3, 32, 16), text_ids=text_ids,
-                  text_mask=torch.stack([e['attention_mask']
-                                         for e in encoded]),
-                  mlm_ids=mlm_ids)
-    samples = dict(image_pids=torch.tensor([0, 1]),
-                   text_pids=torch.tensor([0, 1]), mlm_labels=mlm_labels)
+    inputs['mlm_ids'] = text_ids.clone()
+    inputs['mlm_ids'][:, 1] = model.tokenizer.mask_id
+    samples['mlm_labels'] = torch.full_like(text_ids, IGNORE_LABEL)
+    samples['mlm_labels'][:, 1] = text_ids[:, 1]
     losses = model(inputs, samples, mode='loss')
     assert {'loss_sdm', 'loss_mlm', 'mlm_acc'} <= set(losses)
     # About log(vocab) at a random start, certainly finite and positive.

@@ -1,15 +1,10 @@
 """RandomTokenMasker: counts, order, randomness, eval mode, in a retriever."""
-import json
-
 import pytest
 import torch
 
 from amnsfw.models.maskers import RandomTokenMasker
 from amnsfw.registry import MASKERS, MODELS
-
-IMAGE_SIZE = (32, 16)  # a 4 x 2 grid of 8-pixel patches: N = 8
-ENCODER = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-               num_attention_heads=2, projection_dim=16)
+from amnsfw.testing import pair_batch, tiny_retriever_config
 
 
 def numbered_tokens(batch, patches, width=3):
@@ -65,30 +60,12 @@ def test_refuses_a_ratio_outside_zero_one(ratio):
 
 
 def test_retriever_encodes_fewer_tokens_in_training(tmp_path):
-    corpus = tmp_path / 'corpus.json'
-    corpus.write_text(json.dumps([
-        dict(split='train', id=1, file_path='a.jpg',
-             captions=['a man in a red shirt', 'a woman with a blue bag'])
-    ]), encoding='utf-8')
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='TextImageRetriever',
-        tokenizer=dict(type='WordLevelTokenizer',
-                       vocab_file=str(tmp_path / 'tokenizer.json'),
-                       corpus=str(corpus), max_length=8),
-        image_encoder=dict(type='CLIPImageEncoder', image_size=IMAGE_SIZE,
-                           config=dict(ENCODER, patch_size=8, image_size=16)),
-        text_encoder=dict(type='CLIPTextEncoder', config=dict(ENCODER)),
-        losses=[dict(type='SDMLoss')],
-        masker=dict(type='RandomTokenMasker', mask_ratio=0.5)))
+    # The tiny images are a 4 x 2 grid of 8-pixel patches: N = 8.
+    model = MODELS.build(tiny_retriever_config(
+        tmp_path, masker=dict(type='RandomTokenMasker', mask_ratio=0.5)))
     assert isinstance(model.masker, RandomTokenMasker)
-    encoded = [model.tokenizer(text) for text in ('a man', 'a red shirt')]
-    inputs = dict(images=torch.randn(2, 3, *IMAGE_SIZE),
-                  text_ids=torch.stack([e['input_ids'] for e in encoded]),
-                  text_mask=torch.stack([e['attention_mask']
-                                         for e in encoded]))
-    samples = dict(image_pids=torch.tensor([4, 9]),
-                   text_pids=torch.tensor([4, 9]))
+    inputs, samples = pair_batch(model, ['a man', 'a red shirt'], [4, 9])
 
     model.train()
     assert model.encode_pairs(inputs, samples)['image_tokens'].shape == (

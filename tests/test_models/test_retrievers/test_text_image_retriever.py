@@ -1,6 +1,5 @@
 """TextImageRetriever: loss, predict and build-time checks."""
 import copy
-import json
 
 import pytest
 import torch
@@ -8,28 +7,14 @@ from torch import nn
 
 from amnsfw.models.retrievers import TextImageRetriever
 from amnsfw.registry import MODELS, UnknownComponentError
-
-IMAGE_SIZE = (32, 16)
-ENCODER = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-               num_attention_heads=2, projection_dim=16)
+from amnsfw.testing import (TINY_IMAGE_SIZE, caption_inputs, pair_batch,
+                            tiny_retriever_config)
 
 
 @pytest.fixture
 def cfg(tmp_path):
-    corpus = tmp_path / 'corpus.json'
-    corpus.write_text(json.dumps([
-        dict(split='train', id=1, file_path='a.jpg',
-             captions=['a man in a red shirt', 'a woman with a blue bag'])
-    ]), encoding='utf-8')
-    return dict(
-        type='TextImageRetriever',
-        tokenizer=dict(type='WordLevelTokenizer',
-                       vocab_file=str(tmp_path / 'tokenizer.json'),
-                       corpus=str(corpus), max_length=8),
-        image_encoder=dict(type='CLIPImageEncoder', image_size=IMAGE_SIZE,
-                           config=dict(ENCODER, patch_size=8, image_size=16)),
-        text_encoder=dict(type='CLIPTextEncoder', config=dict(ENCODER)),
-        losses=[dict(type='SDMLoss', tau=0.02)])
+    return tiny_retriever_config(tmp_path, losses=[dict(type='SDMLoss',
+                                                        tau=0.02)])
 
 
 @pytest.fixture
@@ -38,22 +23,9 @@ def model(cfg):
     return MODELS.build(cfg)
 
 
-def captions(model, *texts):
-    encoded = [model.tokenizer(text) for text in texts]
-    return dict(text_ids=torch.stack([e['input_ids'] for e in encoded]),
-                text_mask=torch.stack([e['attention_mask'] for e in encoded]))
-
-
-def pair_batch(model):
-    inputs = dict(images=torch.randn(3, 3, *IMAGE_SIZE),
-                  **captions(model, 'a man', 'a red shirt', 'a blue bag'))
-    samples = dict(image_pids=torch.tensor([4, 4, 9]),
-                   image_index=torch.tensor([0, 1, 2]),
-                   image_rows=torch.tensor([0, 1, 2]),
-                   text_rows=torch.tensor([0, 1, 2]),
-                   text_pids=torch.tensor([4, 4, 9]),
-                   text_index=torch.tensor([0, 1, 2]))
-    return inputs, samples
+def three_pairs(model):
+    return pair_batch(model, ['a man', 'a red shirt', 'a blue bag'],
+                      [4, 4, 9])
 
 
 def test_build(model):
@@ -62,7 +34,7 @@ def test_build(model):
 
 
 def test_loss_reaches_both_encoders(model):
-    inputs, samples = pair_batch(model)
+    inputs, samples = three_pairs(model)
     losses = model(inputs, samples, mode='loss')
     assert set(losses) == {'loss_sdm', 'sdm_scale'}
     assert losses['loss_sdm'].ndim == 0 and losses['loss_sdm'].item() > 0
@@ -90,7 +62,7 @@ class KeepFirstTokens(nn.Module):
 
 def test_masker_applies_in_loss_only(model):
     model.masker = KeepFirstTokens(keep=3)
-    inputs, samples = pair_batch(model)
+    inputs, samples = three_pairs(model)
     model(inputs, samples, mode='loss')
     assert model.masker.calls == 1
     images, text_embeds = model.masker.seen
@@ -103,8 +75,9 @@ def test_masker_applies_in_loss_only(model):
 
 def test_predict_one_entry_per_image_and_caption(model):
     model.eval()
-    inputs = dict(images=torch.randn(2, 3, *IMAGE_SIZE),
-                  **captions(model, 'a man', 'a woman', 'a red bag'))
+    inputs = dict(images=torch.randn(2, 3, *TINY_IMAGE_SIZE),
+                  **caption_inputs(model.tokenizer,
+                                   ['a man', 'a woman', 'a red bag']))
     samples = dict(image_pids=torch.tensor([7, 3]),
                    image_index=torch.tensor([10, 11]),
                    image_rows=torch.tensor([0, 1]),
@@ -129,8 +102,8 @@ def test_predict_one_entry_per_image_and_caption(model):
 def test_predict_keeps_the_batch_order_of_mixed_items(model):
     # Batch items: text, image, text (as a distributed sampler hands them).
     model.eval()
-    inputs = dict(images=torch.randn(1, 3, *IMAGE_SIZE),
-                  **captions(model, 'a man', 'a red bag'))
+    inputs = dict(images=torch.randn(1, 3, *TINY_IMAGE_SIZE),
+                  **caption_inputs(model.tokenizer, ['a man', 'a red bag']))
     samples = dict(image_pids=torch.tensor([4]),
                    image_index=torch.tensor([0]),
                    image_rows=torch.tensor([1]),
@@ -145,7 +118,7 @@ def test_predict_keeps_the_batch_order_of_mixed_items(model):
 
 def test_predict_text_only_batch(model):
     model.eval()
-    inputs = captions(model, 'a man', 'a blue shirt')
+    inputs = caption_inputs(model.tokenizer, ['a man', 'a blue shirt'])
     samples = dict(text_pids=torch.tensor([1, 2]),
                    text_index=torch.tensor([5, 6]),
                    text_rows=torch.tensor([0, 1]))
@@ -157,8 +130,8 @@ def test_predict_text_only_batch(model):
 
 def test_preprocessed_uint8_batch_trains(model):
     data = dict(inputs=dict(images=torch.randint(
-        0, 256, (2, 3, *IMAGE_SIZE), dtype=torch.uint8),
-        **captions(model, 'a man', 'a woman')),
+        0, 256, (2, 3, *TINY_IMAGE_SIZE), dtype=torch.uint8),
+        **caption_inputs(model.tokenizer, ['a man', 'a woman'])),
                 data_samples=dict(image_pids=torch.tensor([0, 1]),
                                   text_pids=torch.tensor([0, 1])))
     data = model.data_preprocessor(data, training=True)
@@ -168,7 +141,7 @@ def test_preprocessed_uint8_batch_trains(model):
 
 def test_unknown_mode(model):
     with pytest.raises(ValueError, match="'train'"):
-        model(captions(model, 'a man'), mode='train')
+        model(caption_inputs(model.tokenizer, ['a man']), mode='train')
 
 
 def test_mismatched_projection_dims(cfg):
@@ -180,7 +153,7 @@ def test_mismatched_projection_dims(cfg):
 def test_two_heads_with_the_same_terms(cfg):
     cfg['losses'] = [dict(type='SDMLoss'), dict(type='SDMLoss', weight=0.5)]
     model = MODELS.build(cfg)
-    inputs, samples = pair_batch(model)
+    inputs, samples = three_pairs(model)
     with pytest.raises(KeyError, match='loss_sdm'):
         model(inputs, samples, mode='loss')
 
@@ -232,7 +205,7 @@ def test_embedding_heads_get_model_facts_and_feed_predict(
     assert model.attention == 'last'
     head = model.embedding_heads['mean']
     assert head.image.in_features == 32 and head.image.out_features == 16
-    inputs, samples = pair_batch(model)
+    inputs, samples = three_pairs(model)
     features = model(inputs, mode='tensor')
     assert features['image_attention'].shape == (3, 1, 1 + 8)
     assert features['text_embeds_mean'].shape == (3, 16)
@@ -257,7 +230,7 @@ def test_mlm_ids_are_encoded_for_the_loss_heads(model):
             return dict(loss_zero=features['image_embeds'].sum() * 0)
 
     model.loss_heads.append(Recorder())
-    inputs, samples = pair_batch(model)
+    inputs, samples = three_pairs(model)
     model(inputs, samples, mode='loss')
     assert 'mlm_text_tokens' not in seen
     inputs['mlm_ids'] = inputs['text_ids'].clone()

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from amnsfw.models.losses.sdm_loss import (identity_targets, matching_kl,
+from amnsfw.models.losses.sdm_loss import (identity_logits, matching_kl,
                                            weighted_mean)
 from amnsfw.models.losses.temperature import Temperature
 
@@ -86,10 +86,7 @@ class BSDMLoss(nn.Module):
         self.temperature = Temperature(tau, learnable_tau)
 
     def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        logits = self.temperature.cosine_logits(features['image_embeds'],
-                                                features['text_embeds'])
-        targets = identity_targets(features['image_pids'],
-                                   features['text_pids'])
+        logits, targets = identity_logits(self.temperature, features)
         weights = pair_weights(features, len(logits))
         loss = (self._direction(logits, targets, weights)
                 + self._direction(logits.t(), targets.t(), weights))

@@ -5,7 +5,7 @@ from typing import Dict, Optional
 import torch
 from torch import nn
 
-from amnsfw.models.losses.sdm_loss import identity_targets
+from amnsfw.models.losses.sdm_loss import identity_logits
 from amnsfw.models.losses.temperature import Temperature
 from .bidirectional_sdm_loss import pair_weights
 
@@ -80,10 +80,8 @@ class WAFLoss(nn.Module):
         self.temperature = Temperature(tau, learnable_tau)
 
     def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        logits = self.temperature.cosine_logits(features['image_embeds'],
-                                                features['text_embeds'])
-        positives = identity_targets(features['image_pids'],
-                                     features['text_pids']).bool()
+        logits, targets = identity_logits(self.temperature, features)
+        positives = targets.bool()
         weights = pair_weights(features, len(logits))
         loss = (self._direction(logits, positives, weights)
                 + self._direction(logits.t(), positives.t(), weights))

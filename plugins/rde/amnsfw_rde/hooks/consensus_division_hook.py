@@ -24,6 +24,42 @@ RDE_GMM = dict(max_iter=10, tol=1e-2, reg_covar=5e-4)
 CHECKPOINT_KEY = 'ccd_pair_weights'
 
 
+def clean_posterior(losses: np.ndarray, gmm: Optional[dict] = None,
+                    seed: int = 0) -> np.ndarray:
+    """Each pair's posterior of being clean given its loss, as RDE fits it.
+
+    The losses are min-max normalised to [0, 1] and fitted with a
+    two-component Gaussian mixture; the posterior under the component of
+    smaller mean is returned. Constant losses carry no evidence: every
+    posterior is then 1.
+
+    Args:
+        losses (np.ndarray): ``(N,)`` per-pair losses, finite.
+        gmm (dict, optional): ``GaussianMixture`` arguments besides
+            ``n_components=2`` and ``random_state``. Defaults to None
+            (:data:`RDE_GMM`).
+        seed (int): The mixture's ``random_state``. Defaults to 0.
+
+    Returns:
+        np.ndarray: ``(N,)`` float64 posteriors.
+    """
+    losses = np.asarray(losses, dtype=np.float64)
+    if not np.isfinite(losses).all():
+        raise ValueError(f'{int((~np.isfinite(losses)).sum())} of '
+                         f'{losses.size} per-pair losses are not finite')
+    spread = losses.max() - losses.min()
+    if spread == 0:
+        return np.ones(losses.shape)
+    normalised = ((losses - losses.min()) / spread).reshape(-1, 1)
+    mixture = GaussianMixture(n_components=2, random_state=seed,
+                              **(RDE_GMM if gmm is None else gmm))
+    with warnings.catch_warnings():
+        # RDE stops after 10 EM steps on purpose.
+        warnings.simplefilter('ignore', ConvergenceWarning)
+        mixture.fit(normalised)
+    return mixture.predict_proba(normalised)[:, mixture.means_.argmin()]
+
+
 def clean_labels(losses: np.ndarray,
                  threshold: float = 0.5,
                  gmm: Optional[dict] = None,
@@ -31,9 +67,8 @@ def clean_labels(losses: np.ndarray,
                  seed: int = 0) -> np.ndarray:
     """Call each pair clean or noisy from its loss, as RDE does.
 
-    The losses are min-max normalised to [0, 1] and fitted with a
-    two-component Gaussian mixture; a pair is clean if its posterior under
-    the component of smaller mean exceeds ``threshold``. If that calls every
+    A pair is clean if its :func:`clean_posterior` exceeds ``threshold``.
+    If that calls every
     pair clean, the ``floor(N * fallback_noisy_fraction) + 1`` pairs of
     lowest clean posterior are called noisy instead (RDE's rule, after
     NCR). Constant losses carry no evidence: every pair is then clean.
@@ -52,20 +87,9 @@ def clean_labels(losses: np.ndarray,
         np.ndarray: ``(N,)`` bool, True for clean.
     """
     losses = np.asarray(losses, dtype=np.float64)
-    if not np.isfinite(losses).all():
-        raise ValueError(f'{int((~np.isfinite(losses)).sum())} of '
-                         f'{losses.size} per-pair losses are not finite')
-    spread = losses.max() - losses.min()
-    if spread == 0:
-        return np.ones(losses.shape, dtype=bool)
-    normalised = ((losses - losses.min()) / spread).reshape(-1, 1)
-    mixture = GaussianMixture(n_components=2, random_state=seed,
-                              **(RDE_GMM if gmm is None else gmm))
-    with warnings.catch_warnings():
-        # RDE stops after 10 EM steps on purpose.
-        warnings.simplefilter('ignore', ConvergenceWarning)
-        mixture.fit(normalised)
-    prob = mixture.predict_proba(normalised)[:, mixture.means_.argmin()]
+    if np.isfinite(losses).all() and losses.max() == losses.min():
+        return np.ones(losses.shape, dtype=bool)  # no evidence either way
+    prob = clean_posterior(losses, gmm, seed)
     clean = prob > threshold
     if fallback_noisy_fraction is not None and clean.all():
         lowest = np.argsort(prob, kind='stable')
