@@ -1,9 +1,10 @@
 """Evaluate a checkpoint on a config's test split.
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out JSON]
         [--cfg-options key=value ...] [--launcher pytorch]
 """
 import argparse
+import json
 
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -16,6 +17,8 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description='Test a checkpoint.')
     parser.add_argument('config', help='experiment config file')
     parser.add_argument('checkpoint', help='checkpoint to evaluate')
+    parser.add_argument('--out', metavar='JSON',
+                        help='also write the metrics to this JSON file')
     add_runner_arguments(parser)
     args = parse_runner_arguments(parser, argv)
     cfg = load_experiment_config(args.config, args.work_dir, args.cfg_options,
@@ -26,7 +29,11 @@ def main(argv=None) -> dict:
     # selects MMEngine's flexible runner; see docs/distributed.md.
     runner = (RUNNERS.build(cfg) if 'runner_type' in cfg else
               Runner.from_cfg(cfg))
-    return runner.test()
+    metrics = runner.test()
+    if args.out and runner.rank == 0:
+        with open(args.out, 'w', encoding='utf-8') as file:
+            json.dump(metrics, file, indent=1)
+    return metrics
 
 
 if __name__ == '__main__':

@@ -47,7 +47,7 @@ def main(argv=None) -> None:
     runner.train()
     if args.test_best:
         metrics = test_best_checkpoint(runner)
-        if args.out:
+        if args.out and runner.rank == 0:
             with open(args.out, 'w', encoding='utf-8') as file:
                 json.dump(metrics, file, indent=1)
 

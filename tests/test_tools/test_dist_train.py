@@ -1,4 +1,5 @@
 """tools/dist_train.sh: two processes on the CPU over gloo, as CI runs it."""
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -33,3 +34,24 @@ def test_two_process_training_and_evaluation_on_cpu(tmp_path):
     assert 'GPU number: 2' in log
     assert "type='CPUDistributedDataParallel'" in log
     assert log.count('Epoch(val)') >= 1 and 'Epoch(test)' in log
+
+    # The best checkpoint tested by 2 processes and by 1 gives the same
+    # metrics: each query and gallery image counted once either way.
+    checkpoint = str(next((tmp_path / 'work').glob('best_*.pth')))
+    metrics = {}
+    for launch in ('dist', 'single'):
+        out = tmp_path / f'{launch}.json'
+        tool = (['bash', str(REPO / 'tools' / 'dist_test.sh'), str(CONFIG),
+                 checkpoint, '2'] if launch == 'dist' else
+                [os.sys.executable, str(REPO / 'tools' / 'test.py'),
+                 str(CONFIG), checkpoint])
+        result = subprocess.run(
+            [*tool, '--work-dir', str(tmp_path / launch), '--out', str(out),
+             '--cfg-options', *options],
+            cwd=tmp_path, env=dict(env, PYTHONPATH=str(REPO)),
+            capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        metrics[launch] = json.loads(out.read_text())
+    assert metrics['dist'].keys() == metrics['single'].keys()
+    for name, value in metrics['single'].items():
+        assert abs(metrics['dist'][name] - value) <= 0.01, name
