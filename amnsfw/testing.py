@@ -13,7 +13,7 @@ Copy the constants before changing them (``dict(TINY_ENCODER, ...)``).
 """
 import json
 import os
-from typing import Callable, Dict, Mapping, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Mapping, Sequence, Tuple, Union
 
 import torch
 
@@ -153,3 +153,15 @@ def pair_batch(
                         image_rows=torch.arange(count),
                         text_rows=torch.arange(count))
     return inputs, data_samples
+
+
+def quick_run_options(batch_size: int, max_epochs: int = 1) -> List[str]:
+    """``--cfg-options`` for a seconds-long run of a SynthPEDES config in a
+    test: ``max_epochs``, the train batch size, and every loader in the main
+    process (no worker processes to start or leak)."""
+    options = [f'train_cfg.max_epochs={max_epochs}',
+               f'train_dataloader.batch_size={batch_size}']
+    for loader in ('train', 'val', 'test'):
+        options += [f'{loader}_dataloader.num_workers=0',
+                    f'{loader}_dataloader.persistent_workers=0']
+    return options

@@ -7,21 +7,12 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from amnsfw.datasets.synthpedes import generate_synthpedes
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_CONFIGS = sorted(
     str(path.relative_to(REPO / 'configs'))
     for path in (REPO / 'configs').glob('*/*tinyclip*synthpedes*.py'))
 
-
-@pytest.fixture(scope='module')
-def synthpedes(tmp_path_factory) -> Path:
-    """A SynthPEDES with 8 train ids x 2 images x 2 captions = 32 pairs."""
-    root = tmp_path_factory.mktemp('recipes') / 'SynthPEDES'
-    generate_synthpedes(root.parent, num_train_ids=8, num_val_ids=2,
-                        num_test_ids=2, images_per_id=2)
-    return root
 
 
 def two_iteration_config(name: str, data_root: Path, work_dir: Path) -> Config:
@@ -56,8 +47,9 @@ def test_tiny_recipes_are_found():
 
 
 @pytest.mark.parametrize('name', TINY_CONFIGS)
-def test_tiny_recipe_trains_two_iterations(name, synthpedes, tmp_path):
-    runner = Runner.from_cfg(two_iteration_config(name, synthpedes, tmp_path))
+def test_tiny_recipe_trains_two_iterations(name, tiny_synthpedes, tmp_path):
+    runner = Runner.from_cfg(
+        two_iteration_config(name, tiny_synthpedes, tmp_path))
     runner.train()
     assert runner.iter == 2 and runner.train_loop.max_iters == 2
     losses = runner.message_hub.get_scalar('train/loss').data[0]

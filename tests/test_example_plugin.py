@@ -7,21 +7,12 @@ from pathlib import Path
 import pytest
 from mmengine.runner import Runner
 
-from amnsfw.datasets.synthpedes import generate_synthpedes
 from amnsfw.plugins import load_plugins
 from tests.test_config_recipes import two_iteration_config
 
 EXAMPLE = (Path(__file__).resolve().parents[1] / 'examples' /
            'amnsfw-example-plugin')
 
-
-@pytest.fixture(scope='module')
-def synthpedes(tmp_path_factory) -> Path:
-    """A SynthPEDES with 8 train ids x 2 images x 2 captions = 32 pairs."""
-    root = tmp_path_factory.mktemp('example') / 'SynthPEDES'
-    generate_synthpedes(root.parent, num_train_ids=8, num_val_ids=2,
-                        num_test_ids=2, images_per_id=2)
-    return root
 
 
 def test_loaded_from_its_entry_point_with_its_api_version():
@@ -33,10 +24,10 @@ def test_loaded_from_its_entry_point_with_its_api_version():
                                  'masker': ['CenterBiasMasker']}
 
 
-def test_its_config_trains_two_iterations(synthpedes, tmp_path):
+def test_its_config_trains_two_iterations(tiny_synthpedes, tmp_path):
     config = EXAMPLE / 'configs' / 'example_tinyclip_30e_synthpedes.py'
     runner = Runner.from_cfg(
-        two_iteration_config(str(config), synthpedes, tmp_path))
+        two_iteration_config(str(config), tiny_synthpedes, tmp_path))
     runner.train()
     model = runner.model
     assert type(model.masker).__name__ == 'CenterBiasMasker'

@@ -5,10 +5,10 @@ import subprocess
 from pathlib import Path
 
 from amnsfw.datasets.synthpedes import generate_synthpedes
+from amnsfw.testing import quick_run_options
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
-LOADERS = ('train', 'val', 'test')
 
 
 def test_two_process_training_and_evaluation_on_cpu(tmp_path):
@@ -17,10 +17,7 @@ def test_two_process_training_and_evaluation_on_cpu(tmp_path):
     # counted twice or missing, so passing means each was counted once.
     generate_synthpedes(tmp_path / 'data', num_train_ids=4, num_val_ids=3,
                         num_test_ids=3, images_per_id=3)
-    options = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=8']
-    for loader in LOADERS:
-        options += [f'{loader}_dataloader.num_workers=0',
-                    f'{loader}_dataloader.persistent_workers=0']
+    options = quick_run_options(batch_size=8)
     env = dict(os.environ, OMP_NUM_THREADS='1', PORT='29517',
                PYTHON=str(Path(os.sys.executable)))
     result = subprocess.run(

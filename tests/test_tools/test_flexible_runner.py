@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from amnsfw.datasets.synthpedes import generate_synthpedes
+from amnsfw.testing import quick_run_options
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
@@ -30,12 +31,7 @@ def test_fsdp_training_and_best_checkpoint_test_on_cpu(tmp_path):
                         num_val_ids=3,
                         num_test_ids=3,
                         images_per_id=3)
-    options = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=8']
-    for loader in ('train', 'val', 'test'):
-        options += [
-            f'{loader}_dataloader.num_workers=0',
-            f'{loader}_dataloader.persistent_workers=0'
-        ]
+    options = quick_run_options(batch_size=8)
     env = dict(os.environ,
                OMP_NUM_THREADS='1',
                PORT='29519',

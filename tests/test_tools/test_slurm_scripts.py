@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from amnsfw.testing import quick_run_options
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
 TOOLS = REPO / 'tools'
@@ -119,12 +121,7 @@ def test_one_task_trains_on_cpu_with_the_slurm_launcher(tmp_path, fake_slurm):
                         num_val_ids=2,
                         num_test_ids=2,
                         images_per_id=2)
-    options = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=8']
-    for loader in ('train', 'val', 'test'):
-        options += [
-            f'{loader}_dataloader.num_workers=0',
-            f'{loader}_dataloader.persistent_workers=0'
-        ]
+    options = quick_run_options(batch_size=8)
     env = dict(fake_slurm,
                RUN_TASK='1',
                GPUS='1',
