@@ -12,7 +12,9 @@ noise rate, one line per method::
         --noise 0 0.5 --seeds 0 --epochs 10
 
 Finished runs (their ``test_metrics.json``) are skipped, so an interrupted
-benchmark resumes where it stopped. Runs go to ``work_dirs/noise_robustness``.
+benchmark resumes where it stopped, and the report covers every finished run
+of the same length, so a grid can be run in pieces. Runs go to
+``work_dirs/noise_robustness``.
 """
 import argparse
 import json
@@ -22,7 +24,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 METHODS = {
@@ -72,6 +74,23 @@ def train(method: str, noise: float, seed: int, epochs: int,
            if 'retrieval/R1' in line]
     return dict(test={k: test[f'retrieval/{k}'] for k in METRICS},
                 best_val=max(val), last_val=val[-1])
+
+
+def finished_runs(root: Path, epochs: int) -> Tuple[Dict, List, List]:
+    """Every finished run of ``epochs`` epochs under ``root``, by (method,
+    noise rate), so a report covers all pieces the benchmark ran in."""
+    results: Dict = {}
+    for work_dir in sorted(root.glob(f'*_{epochs}e')):
+        if not (work_dir / 'test_metrics.json').is_file():
+            continue
+        method, noise, seed, _ = work_dir.name.rsplit('_', 3)
+        rate = int(noise[len('noise'):]) / 100
+        results.setdefault((method, rate), []).append(
+            train(method, rate, int(seed[len('seed'):]), epochs, root))
+    noise_rates = sorted({rate for _, rate in results})
+    seeds = sorted({int(d.name.rsplit('_', 2)[1][len('seed'):])
+                    for d in root.glob(f'*_{epochs}e')})
+    return results, noise_rates, seeds
 
 
 def spread(values: List[float]) -> str:
@@ -148,15 +167,11 @@ def main(argv=None) -> None:
     grid = [(m, n, s) for m in args.methods for n in args.noise
             for s in args.seeds]
     with ThreadPoolExecutor(args.jobs) as pool:
-        done = list(pool.map(
-            lambda job: train(*job, args.epochs, root), grid))
-    results: Dict = {}
-    for (method, noise, _), result in zip(grid, done):
-        if result is not None:
-            results.setdefault((method, noise), []).append(result)
+        list(pool.map(lambda job: train(*job, args.epochs, root), grid))
+    results, noise_rates, seeds = finished_runs(root, args.epochs)
     out = REPO / args.out
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_report(results, args.noise, args.seeds, args.epochs, out)
+    write_report(results, noise_rates, seeds, args.epochs, out)
 
 
 if __name__ == '__main__':
