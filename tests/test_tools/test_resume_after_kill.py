@@ -25,17 +25,14 @@ from pathlib import Path
 import torch
 
 from amnsfw.datasets.synthpedes import generate_synthpedes
+from amnsfw.testing import quick_run_options
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
 EPOCHS = 3
 # 8 train ids x 2 images x 2 captions = 32 pairs: two iterations of 16.
-TINY = [
-    f'train_cfg.max_epochs={EPOCHS}', 'train_dataloader.batch_size=16',
+TINY = quick_run_options(batch_size=16, max_epochs=EPOCHS) + [
     'randomness.seed=7'
-] + [
-    f'{loader}_dataloader.{key}=0' for loader in ('train', 'val', 'test')
-    for key in ('num_workers', 'persistent_workers')
 ]
 # tools/train.py with a hook that stops in the second epoch, after its first
 # iteration, once the first epoch's checkpoint is written.

@@ -8,17 +8,12 @@ from pathlib import Path
 import pytest
 
 from amnsfw.datasets.synthpedes import generate_synthpedes
+from amnsfw.testing import quick_run_options
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
 # 8 train ids x 2 images x 2 captions = 32 pairs: two iterations of 16.
-TINY = [
-    'train_cfg.max_epochs=1', 'train_dataloader.batch_size=16',
-    'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
-    'test_dataloader.num_workers=0', 'train_dataloader.persistent_workers=0',
-    'val_dataloader.persistent_workers=0',
-    'test_dataloader.persistent_workers=0'
-]
+TINY = quick_run_options(batch_size=16)
 
 
 @pytest.fixture(scope='module')
