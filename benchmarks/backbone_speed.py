@@ -14,10 +14,13 @@ encoder's blocks (``RandomTokenMasker``, or AMNS's attention-weighted masker
 with its EMA encoder's extra no-grad pass), as training with them does.
 
 Prints samples/s and peak memory (CUDA: ``max_memory_allocated``; CPU: the
-process's peak resident set, which includes the model and Python).
+process's peak resident set, which includes the model and Python); with
+``--json``, also one JSON line of the figures (``benchmarks/speed.py`` reads
+it).
 """
 import argparse
 import contextlib
+import json
 import resource
 import sys
 import time
@@ -107,6 +110,8 @@ def main(argv=None) -> None:
     parser.add_argument('--mask', choices=('none', 'random', 'awm'),
                         default='none')
     parser.add_argument('--mask-ratio', type=float, default=0.5)
+    parser.add_argument('--json', action='store_true',
+                        help='also print the figures as one JSON line')
     args = parser.parse_args(argv)
 
     torch.manual_seed(0)
@@ -152,9 +157,14 @@ def main(argv=None) -> None:
           f'checkpointing={args.gradient_checkpointing} '
           f'mask={args.mask}:{args.mask_ratio if args.mask != "none" else 0} '
           f'params={count / 1e6:.1f}M')
-    print(f'forward+backward+step: {args.batch_size * args.steps / seconds:.2f}'
-          f' samples/s ({seconds / args.steps:.2f} s/step), peak memory '
-          f'{peak_memory_mib(args.device):.0f} MiB')
+    samples_per_s = args.batch_size * args.steps / seconds
+    peak_mib = peak_memory_mib(args.device)
+    print(f'forward+backward+step: {samples_per_s:.2f} samples/s '
+          f'({seconds / args.steps:.2f} s/step), peak memory '
+          f'{peak_mib:.0f} MiB')
+    if args.json:
+        print(json.dumps(dict(samples_per_s=samples_per_s, peak_mib=peak_mib,
+                              params_m=count / 1e6)))
 
 
 if __name__ == '__main__':
