@@ -1,5 +1,5 @@
 """CLIP's ViT image encoder, with a position grid for non-square images."""
-from typing import Callable, Optional, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -50,6 +50,20 @@ def patch_grid(image_size: Tuple[int, int], patch: int,
     return tuple(grid)
 
 
+def convolutional_stem(channels: Sequence[int], width: int) -> nn.Sequential:
+    """3x3 stride-2 convolutions with batch norm and ReLU through
+    ``channels``, then a 1x1 convolution to ``width``."""
+    layers: List[nn.Module] = []
+    previous = 3
+    for out in channels:
+        layers += [nn.Conv2d(previous, out, 3, stride=2, padding=1,
+                             bias=False),
+                   nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
+        previous = out
+    layers.append(nn.Conv2d(previous, width, 1))
+    return nn.Sequential(*layers)
+
+
 @BACKBONES.register_module()
 class CLIPImageEncoder(nn.Module):
     """CLIP ViT on ``image_size`` inputs: CLS token, projected, is the feature.
@@ -59,7 +73,10 @@ class CLIPImageEncoder(nn.Module):
     square position grid of the checkpoint is resized once, at build time,
     to the grid of ``image_size`` and stored (transformers' embeddings accept
     only square inputs). With ``patch_stride`` below the patch size the
-    patches overlap (a finer grid from the same patch kernel).
+    patches overlap (a finer grid from the same patch kernel). With
+    ``conv_stem`` a stack of 3x3 stride-2 convolutions replaces the patch
+    kernel (Xiao et al., "Early Convolutions Help Transformers See Better",
+    NeurIPS 2021): the same token grid, a gentler input to the blocks.
 
     Args:
         image_size (tuple[int, int]): Input ``(height, width)``. Defaults to
@@ -80,6 +97,12 @@ class CLIPImageEncoder(nn.Module):
         gradient_checkpointing (bool): Recompute each block's activations in
             the backward pass (less memory, ~30 % more time). Defaults to
             False.
+        conv_stem (Sequence[int], optional): Output channels of the stem's
+            3x3 stride-2 convolutions (each followed by batch norm and
+            ReLU; a 1x1 convolution then maps to the width), one per halving,
+            so ``2 ** len(conv_stem)`` must be the patch size. Random
+            weights, also with ``pretrained``. Defaults to None (CLIP's patch
+            kernel).
     """
 
     def __init__(self,
@@ -89,7 +112,8 @@ class CLIPImageEncoder(nn.Module):
                  pooling: str = 'cls',
                  patch_stride: Optional[int] = None,
                  attn_implementation: str = 'sdpa',
-                 gradient_checkpointing: bool = False) -> None:
+                 gradient_checkpointing: bool = False,
+                 conv_stem: Optional[Sequence[int]] = None) -> None:
         super().__init__()
         check_image_pooling(pooling)
         self.pooling = pooling
@@ -104,8 +128,17 @@ class CLIPImageEncoder(nn.Module):
                              f'size), got {patch_stride}')
         self.grid = patch_grid(image_size, patch, stride)
         side = vision.config.image_size // patch
-        self.patch_embedding = vision.embeddings.patch_embedding
-        self.patch_embedding.stride = (stride, stride)
+        if conv_stem is None:
+            self.patch_embedding = vision.embeddings.patch_embedding
+            self.patch_embedding.stride = (stride, stride)
+        else:
+            if stride != patch or 2**len(conv_stem) != patch:
+                raise ValueError(
+                    f'conv_stem needs 2 ** len(conv_stem) == patch size '
+                    f'({patch}) and no patch_stride, got {len(conv_stem)} '
+                    f'convolutions and patch_stride={patch_stride}')
+            self.patch_embedding = convolutional_stem(
+                conv_stem, vision.config.hidden_size)
         self.class_embedding = vision.embeddings.class_embedding
         self.position_embedding = nn.Parameter(
             resize_position_grid(vision.embeddings.position_embedding.weight

@@ -202,6 +202,30 @@ def test_overlapping_patches_resize_the_grid_to_the_stride():
                           expected, atol=1e-5)
 
 
+def test_conv_stem_keeps_the_token_grid_and_sees_only_its_patch():
+    torch.manual_seed(0)
+    encoder = CLIPImageEncoder(image_size=IMAGE_SIZE, config=CONFIG,
+                               conv_stem=[4, 8, 8]).eval()
+    assert encoder.grid == (4, 2)
+    images = torch.randn(2, 3, *IMAGE_SIZE)
+    assert encoder(images).tokens.shape == (2, 1 + 8, 32)
+    # Three 3x3 stride-2 convolutions (padding 1): token row r sees image
+    # rows 8r-7 .. 8r+7, so rows from 8 on reach row 1 but not row 0.
+    changed = images.clone()
+    changed[:, :, 8:, :] = torch.randn_like(changed[:, :, 8:, :])
+    stem = encoder.patch_embedding
+    assert torch.equal(stem(images)[:, :, 0], stem(changed)[:, :, 0])
+    assert not torch.equal(stem(images)[:, :, 1], stem(changed)[:, :, 1])
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in stem) == 3
+
+
+@pytest.mark.parametrize('stem, stride', [([4, 8], None), ([4, 8, 8], 4)])
+def test_conv_stem_must_halve_down_to_the_patch_size(stem, stride):
+    with pytest.raises(ValueError, match='2 \\*\\* len\\(conv_stem\\)'):
+        CLIPImageEncoder(image_size=IMAGE_SIZE, config=CONFIG,
+                         conv_stem=stem, patch_stride=stride)
+
+
 def test_gradient_checkpointing_gives_the_same_gradients():
     images = torch.randn(2, 3, *IMAGE_SIZE)
     grads = []
