@@ -30,7 +30,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 METHODS = {
@@ -66,43 +66,34 @@ def run_lock(work_dir: Path):
 
 
 def train(method: str, noise: float, seed: int, epochs: int,
-          root: Path) -> Optional[dict]:
-    """One run (skipped if finished or running in another process); its
-    test metrics and val curve, or None if it is not finished."""
+          root: Path) -> None:
+    """Train and test one run, unless it is finished or another process
+    runs it (then it is skipped)."""
     work_dir = root / run_name(method, noise, seed, epochs)
     out = work_dir / 'test_metrics.json'
-    if not out.is_file():
-        with run_lock(work_dir) as mine:
-            if not mine:
-                print(f'skipped {work_dir.name}: another process runs it')
-                return None
-            if not _run(method, noise, seed, epochs, work_dir, out):
-                return None
-    return read_run(work_dir)
-
-
-def _run(method: str, noise: float, seed: int, epochs: int, work_dir: Path,
-         out: Path) -> bool:
-    """Train and test one run, unless another process finished it while
-    this one took the lock; whether it is finished."""
     if out.is_file():
-        return True
-    command = [
-        sys.executable, 'tools/train.py', METHODS[method], '--work-dir',
-        str(work_dir), '--test-best', '--out', str(out), '--cfg-options',
-        f'train_cfg.max_epochs={epochs}', f'randomness.seed={seed}',
-        f'train_dataloader.dataset.noise_rate={noise}',
-        'train_dataloader.dataset.noise_seed=0'
-    ]
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    with open(work_dir / 'stdout.log', 'w') as log:
-        done = subprocess.run(command, cwd=REPO, env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
+        return
+    with run_lock(work_dir) as mine:
+        if not mine:
+            print(f'skipped {work_dir.name}: another process runs it')
+            return
+        if out.is_file():  # finished by another process meanwhile
+            return
+        command = [
+            sys.executable, 'tools/train.py', METHODS[method], '--work-dir',
+            str(work_dir), '--test-best', '--out', str(out), '--cfg-options',
+            f'train_cfg.max_epochs={epochs}', f'randomness.seed={seed}',
+            f'train_dataloader.dataset.noise_rate={noise}',
+            'train_dataloader.dataset.noise_seed=0'
+        ]
+        env = dict(os.environ, OMP_NUM_THREADS='1')
+        with open(work_dir / 'stdout.log', 'w') as log:
+            done = subprocess.run(command, cwd=REPO, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)
     if done.returncode != 0:
         print(f'FAILED {work_dir.name}: see {work_dir}/stdout.log')
-        return False
-    print(f'finished {work_dir.name}', flush=True)
-    return True
+    else:
+        print(f'finished {work_dir.name}', flush=True)
 
 
 def read_run(work_dir: Path) -> dict:
