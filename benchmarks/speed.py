@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import List
 
 import torch
 
@@ -62,7 +62,7 @@ def training_speed(sizes: List[str], device: str, threads: int) -> List[dict]:
                 ] + ([] if amp == 'fp32' else ['--amp', amp])
                 done = subprocess.run(
                     command, capture_output=True, text=True, check=False,
-                    env=_thread_env(threads))
+                    env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
                 if done.returncode != 0:
                     raise RuntimeError(f'{" ".join(command)} failed:\n'
                                        f'{done.stderr[-2000:]}')
@@ -75,11 +75,9 @@ def training_speed(sizes: List[str], device: str, threads: int) -> List[dict]:
     return rows
 
 
-def _thread_env(threads: int) -> Dict[str, str]:
-    return dict(os.environ, OMP_NUM_THREADS=str(threads))
-
-
 def _load_main_config():
+    """The main job's config (its data paths are relative to the repo,
+    where :func:`main` runs)."""
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
 
@@ -88,11 +86,6 @@ def _load_main_config():
         from amnsfw.datasets.synthpedes import generate_synthpedes
         generate_synthpedes(str(REPO / 'data'))
     cfg = Config.fromfile(str(MAIN_CONFIG))
-    for loader in ('train_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.data_root = str(REPO / cfg.data_root)
-    tokenizer = cfg.model.tokenizer
-    tokenizer.vocab_file = str(REPO / tokenizer.vocab_file)
-    tokenizer.corpus = str(REPO / tokenizer.corpus)
     if DefaultScope.get_current_instance() is None:
         DefaultScope.get_instance('speed_benchmark', scope_name='amnsfw')
     return cfg
@@ -229,6 +222,7 @@ def main(argv=None) -> None:
     parser.add_argument('--loader-batches', type=int, default=30)
     parser.add_argument('--out', default='docs/benchmarks/speed.md')
     args = parser.parse_args(argv)
+    os.chdir(REPO)
     torch.set_num_threads(args.threads)
     sizes = ['tiny'] if args.quick else ['tiny', 'vitb16']
     galleries = [g for g in GALLERY_SIZES if not args.quick or g <= 4_000]
