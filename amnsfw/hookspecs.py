@@ -17,3 +17,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 @hookspec
 def amnsfw_register_components(registries: Mapping) -> None:
     """Register components: ``registries[kind].register_module(module=cls)``."""
+
+
+@hookspec
+def amnsfw_model_zoo_dirs() -> list:
+    """Folders of model zoo entries this plugin ships (each entry a
+    sub-folder with a ``metafile.json``, see :mod:`amnsfw.model_zoo`)."""

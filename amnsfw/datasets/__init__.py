@@ -6,8 +6,10 @@ from .icfg_pedes import ICFGPEDES
 from .person_search_dataset import (AnnotationError, PersonRecord,
                                     PersonSearchDataset)
 from .rstpreid import RSTPReid
+from .synthpedes.pretrain_corpus import SynthPEDESPretrain
 
 __all__ = [
     'CUHKPEDES', 'ICFGPEDES', 'RSTPReid', 'PersonSearchDataset',
-    'PersonRecord', 'AnnotationError', 'collate_person_search'
+    'PersonRecord', 'AnnotationError', 'collate_person_search',
+    'SynthPEDESPretrain'
 ]

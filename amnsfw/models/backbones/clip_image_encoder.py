@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
 
+from amnsfw.model_zoo import is_zoo_reference, load_into_tower
 from amnsfw.registry import BACKBONES
 from .encoder_output import (EncoderOutput, check_attention_layers,
                              check_image_pooling, pool_image_tokens)
@@ -85,7 +86,10 @@ class CLIPImageEncoder(nn.Module):
             weights (its ``image_size`` is the square size of the stored
             position grid). Defaults to None.
         pretrained (str, optional): Local folder or hub name of a CLIP
-            checkpoint. Defaults to None.
+            checkpoint, or ``zoo://<name>``: a model zoo entry's image tower
+            (:mod:`amnsfw.model_zoo`), loaded after building from
+            ``config`` and ``conv_stem``, which must match the entry's.
+            Defaults to None.
         pooling (str): Global feature from the ``'cls'`` token (CLIP) or the
             ``'mean'`` of the patch tokens (learns faster from scratch).
             Defaults to ``'cls'``.
@@ -117,8 +121,10 @@ class CLIPImageEncoder(nn.Module):
         super().__init__()
         check_image_pooling(pooling)
         self.pooling = pooling
+        zoo_entry = pretrained if is_zoo_reference(pretrained) else None
         model = load_clip_tower(CLIPVisionModelWithProjection,
-                                CLIPVisionConfig, config, pretrained,
+                                CLIPVisionConfig, config,
+                                None if zoo_entry else pretrained,
                                 attn_implementation, gradient_checkpointing)
         vision = model.vision_model
         patch = vision.config.patch_size
@@ -149,6 +155,8 @@ class CLIPImageEncoder(nn.Module):
         self.projection = model.visual_projection
         self.embed_dim = model.config.projection_dim
         self.width = vision.config.hidden_size
+        if zoo_entry:
+            load_into_tower(self, zoo_entry, 'image_encoder')
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """Patch, class and position embeddings: ``(B, 1 + N, width)``."""

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 from transformers import CLIPTextConfig, CLIPTextModelWithProjection
 
+from amnsfw.model_zoo import is_zoo_reference, load_into_tower
 from amnsfw.registry import BACKBONES
 from .encoder_output import EncoderOutput, check_attention_layers
 from .load_clip import load_clip_tower
@@ -42,7 +43,10 @@ class CLIPTextEncoder(nn.Module):
             weights (vocabulary, length and token ids come from the
             tokenizer). Defaults to None.
         pretrained (str, optional): Local folder or hub name of a CLIP
-            checkpoint. Defaults to None.
+            checkpoint, or ``zoo://<name>``: a model zoo entry's text tower
+            (:mod:`amnsfw.model_zoo`), loaded after building from
+            ``config``, which must match the entry's (and the tokenizer
+            its vocabulary). Defaults to None.
         attn_implementation (str): ``'sdpa'`` or ``'eager'``. Defaults to
             ``'sdpa'``.
         gradient_checkpointing (bool): Recompute activations in the backward
@@ -56,6 +60,8 @@ class CLIPTextEncoder(nn.Module):
                  attn_implementation: str = 'sdpa',
                  gradient_checkpointing: bool = False) -> None:
         super().__init__()
+        zoo_entry = pretrained if is_zoo_reference(pretrained) else None
+        pretrained = None if zoo_entry else pretrained
         if config is not None:
             config = dict(config, vocab_size=tokenizer.vocab_size,
                           max_position_embeddings=tokenizer.max_length,
@@ -79,6 +85,8 @@ class CLIPTextEncoder(nn.Module):
         self.projection = model.text_projection
         self.embed_dim = model.config.projection_dim
         self.width = model.config.hidden_size
+        if zoo_entry:
+            load_into_tower(self, zoo_entry, 'text_encoder')
 
     def forward(self, text_ids: torch.Tensor, text_mask: torch.Tensor,
                 attention: Optional[str] = None) -> EncoderOutput:

@@ -8,6 +8,7 @@ from typing import List, Optional, Set
 from tokenizers import (Tokenizer, models, normalizers, pre_tokenizers,
                         trainers)
 
+from amnsfw.model_zoo import is_zoo_reference, resolve_zoo_file
 from amnsfw.registry import TOKENIZERS
 from .base_caption_tokenizer import BaseCaptionTokenizer
 
@@ -136,7 +137,8 @@ class WordLevelTokenizer(BaseCaptionTokenizer):
     stripped; words unknown to the vocabulary become ``[UNK]``.
 
     Args:
-        vocab_file (str): Path of the ``tokenizer.json`` to load or create.
+        vocab_file (str): Path of the ``tokenizer.json`` to load or create,
+            or ``zoo://<name>/tokenizer.json``: a model zoo entry's.
         corpus (str, optional): Annotation file to train on when
             ``vocab_file`` does not exist; ignored when it does. Defaults to
             None.
@@ -152,6 +154,8 @@ class WordLevelTokenizer(BaseCaptionTokenizer):
                  min_frequency: int = 1,
                  max_length: int = 77) -> None:
         super().__init__(max_length)
+        if is_zoo_reference(vocab_file):
+            vocab_file = resolve_zoo_file(vocab_file)
         if os.path.isfile(vocab_file):
             self._tokenizer = self._load(vocab_file)
         elif corpus is not None:

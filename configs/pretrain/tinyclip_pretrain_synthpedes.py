@@ -1,0 +1,64 @@
+# Pretraining the tiny CLIP with CLIP's contrastive loss (ITC) on the
+# streamed SynthPEDES-Pretrain corpus (web-style captions, people disjoint
+# from SynthPEDES), validated zero-shot on SynthPEDES val. Made into the
+# model zoo entry `tinyclip-synthpedes` by tools/pretrain_synthpedes.py
+# (docs/model_zoo.md), which also writes the tokenizer this config reads.
+_base_ = [
+    '../_base_/models/tiny_clip.py', '../_base_/datasets/synthpedes.py',
+    '../_base_/default_runtime.py'
+]
+work_dir = 'work_dirs/pretrain_tinyclip_synthpedes'
+# The corpus's vocabulary (both caption styles), written by
+# tools/pretrain_synthpedes.py before training; it becomes the zoo entry's.
+tokenizer = dict(type='WordLevelTokenizer',
+                 vocab_file='data/SynthPEDES-Pretrain/tokenizer.json',
+                 max_length=32)
+model = dict(
+    tokenizer=tokenizer,
+    image_encoder=dict(pretrained=None),
+    text_encoder=dict(pretrained=None),
+    losses=[dict(type='ITCLoss', tau=0.07, learnable_tau=True,
+                 identity_positives=True)])
+
+max_iters = 8000
+batch_size = 128
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=batch_size,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='amnsfw.collate_person_search'),
+    dataset=dict(
+        type='SynthPEDESPretrain',
+        num_ids=500_000,
+        images_per_id=2,
+        image_pipeline=[
+            dict(type='Resize', scale=(32, 96), keep_ratio=False),
+            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+            dict(type='ImageToRGBTensor'),
+        ],
+        text_pipeline=[dict(type='TokenizeCaption', tokenizer=tokenizer)]))
+eval_text_pipeline = [dict(type='TokenizeCaption', tokenizer=tokenizer)]
+val_dataloader = dict(dataset=dict(text_pipeline=eval_text_pipeline))
+test_dataloader = dict(dataset=dict(text_pipeline=eval_text_pipeline))
+
+optim_wrapper = dict(
+    optimizer=dict(type='AdamW', lr=3e-4, weight_decay=0.1),
+    clip_grad=dict(max_norm=5.0))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
+         end=500),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=500, end=max_iters,
+         eta_min=0.0),
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=1000)
+val_cfg = dict()
+test_cfg = dict()
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=100),
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False,
+                    interval=1000, max_keep_ckpts=1, save_best='retrieval/R1',
+                    rule='greater'))
+log_processor = dict(by_epoch=False, window_size=100)
