@@ -1,8 +1,10 @@
-"""The ``amnsfw`` command: inspect plugins and components, start a plugin."""
+"""The ``amnsfw`` command: inspect plugins, components and the model zoo;
+start a plugin."""
 import argparse
 import sys
 from typing import List, Optional
 
+from amnsfw.model_zoo import entry_table
 from amnsfw.plugin_template import KINDS, generate_plugin
 from amnsfw.plugins import component_owners, load_plugins
 from amnsfw.registry import REGISTRIES
@@ -32,6 +34,11 @@ def _list_components(args: argparse.Namespace) -> int:
     return 0
 
 
+def _list_zoo(args: argparse.Namespace) -> int:
+    print(entry_table() or 'no model zoo entries')
+    return 0
+
+
 def _new_plugin(args: argparse.Namespace) -> int:
     try:
         root = generate_plugin(args.name, args.kind, args.dest, args.configs)
@@ -58,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         'kind', nargs='?', choices=sorted(REGISTRIES),
         help='only this kind of component')
     components.set_defaults(run=_list_components)
+    zoo = commands.add_parser(
+        'zoo', help='list the model zoo entries (amnsfw\'s and plugins\')')
+    zoo.set_defaults(run=_list_zoo)
     new_plugin = commands.add_parser(
         'new-plugin',
         help='write an installable plugin package amnsfw-NAME with one '

@@ -18,7 +18,7 @@ from amnsfw.version import PLUGIN_API_VERSION
 
 #: The amnsfw config that every generated config inherits from, relative to
 #: amnsfw's ``configs/`` folder: the tiny CLIP trained on SynthPEDES.
-BASE_CONFIG = 'itc/itc_tinyclip_30e_synthpedes.py'
+BASE_CONFIG = 'itc/itc_tinyclip_8e_synthpedes.py'
 NAME_PATTERN = re.compile(r'[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*')
 
 

@@ -33,7 +33,7 @@ from typing import List
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-MAIN_CONFIG = REPO / 'configs/itc/itc_tinyclip_30e_synthpedes.py'
+MAIN_CONFIG = REPO / 'configs/itc/itc_tinyclip_8e_synthpedes.py'
 #: (size, batch size, measured steps) of each model in the training table.
 TRAIN_SIZES = {'tiny': (64, 10), 'vitb16': (8, 2)}
 MASKS = ('none', 'random', 'awm')

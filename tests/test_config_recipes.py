@@ -9,9 +9,11 @@ from mmengine.runner import Runner
 
 
 REPO = Path(__file__).resolve().parents[1]
+#: The fine-tuning recipes (the pretraining recipe is tested with its tool).
 TINY_CONFIGS = sorted(
     str(path.relative_to(REPO / 'configs'))
-    for path in (REPO / 'configs').glob('*/*tinyclip*synthpedes*.py'))
+    for path in (REPO / 'configs').glob('*/*tinyclip*synthpedes*.py')
+    if path.parent.name != 'pretrain')
 
 
 
@@ -22,12 +24,6 @@ def two_iteration_config(name: str, data_root: Path, work_dir: Path) -> Config:
     train = cfg.train_dataloader
     train.update(batch_size=16, num_workers=0, persistent_workers=False)
     train.dataset.data_root = str(data_root)
-    for transform in train.dataset.text_pipeline:
-        if 'tokenizer' in transform:
-            transform.tokenizer.update(
-                vocab_file=str(work_dir / 'vocab.json'),
-                corpus=str(data_root / 'reid_raw.json'))
-    cfg.model.tokenizer = train.dataset.text_pipeline[0].tokenizer
     if 'num_classes' in cfg.model:
         cfg.model.num_classes = 8
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2,
@@ -44,6 +40,36 @@ def two_iteration_config(name: str, data_root: Path, work_dir: Path) -> Config:
 
 def test_tiny_recipes_are_found():
     assert 'irra/irra_tinyclip_30e_synthpedes.py' in TINY_CONFIGS
+
+
+ZOO_MODEL = 'zoo://tinyclip-synthpedes'
+
+
+@pytest.mark.parametrize('name', TINY_CONFIGS)
+def test_tiny_recipe_starts_from_the_model_zoo(name):
+    cfg = Config.fromfile(str(REPO / 'configs' / name))
+    assert cfg.model.image_encoder.pretrained == ZOO_MODEL
+    assert cfg.model.text_encoder.pretrained == ZOO_MODEL
+    vocabulary = ZOO_MODEL + '/tokenizer.json'
+    assert cfg.model.tokenizer.vocab_file == vocabulary
+    for loader in ('train', 'val', 'test'):
+        for transform in cfg[f'{loader}_dataloader'].dataset.text_pipeline:
+            assert transform.tokenizer.vocab_file == vocabulary
+
+
+def test_amns_ema_encoder_starts_from_the_zoo_weights():
+    from mmengine.registry import init_default_scope
+
+    from amnsfw.model_zoo import load_tower_state
+    from amnsfw.registry import MODELS
+    init_default_scope('amnsfw')
+    cfg = Config.fromfile(
+        str(REPO / 'configs/amns/amns_tinyclip_30e_synthpedes.py'))
+    model = MODELS.build(cfg.model)
+    zoo = load_tower_state(ZOO_MODEL, 'image_encoder')
+    for encoder in (model.image_encoder, model.masker.ema_encoder):
+        state = encoder.state_dict()
+        assert all(state[key].equal(value) for key, value in zoo.items())
 
 
 @pytest.mark.parametrize('name', TINY_CONFIGS)

@@ -31,7 +31,7 @@ def test_its_config_trains_two_iterations(tiny_synthpedes, tmp_path):
     runner.train()
     model = runner.model
     assert type(model.masker).__name__ == 'CenterBiasMasker'
-    assert model.masker.grid == model.image_encoder.grid == (6, 2)
+    assert model.masker.grid == model.image_encoder.grid == (12, 4)
     assert [type(head).__name__ for head in model.loss_heads] == [
         'CosineMarginLoss']
     losses = runner.message_hub.get_scalar('train/loss').data[0]

@@ -38,7 +38,7 @@ from typing import Dict, List, Optional, Sequence
 #: Quantity groups, in subplot order, and the x axis each is drawn against.
 GROUPS = (('losses', 'iteration'), ('learning rate', 'iteration'),
           ('other training scalars', 'iteration'),
-          ('validation metrics', 'epoch'))
+          ('validation metrics', 'epoch (iteration-based runs: iteration)'))
 LINE_STYLES = ('-', '--', ':', '-.')
 SUMMARY_KEY = 'retrieval/R1'
 
@@ -264,7 +264,7 @@ def plot(runs: Sequence[RunLog], keys: Sequence[str], out: str) -> None:
         for number, run in enumerate(runs):
             for style, key in zip(itertools.cycle(LINE_STYLES),
                                   grouped[name]):
-                if axis == 'epoch':
+                if axis.startswith('epoch'):
                     points = [(val_epoch(entry), entry[key])
                               for entry in run.val if key in entry]
                 else:
@@ -274,7 +274,7 @@ def plot(runs: Sequence[RunLog], keys: Sequence[str], out: str) -> None:
                     continue
                 xs, ys = zip(*points)
                 ax.plot(xs, ys, linestyle=style,
-                        marker='o' if axis == 'epoch' else None,
+                        marker='o' if axis.startswith('epoch') else None,
                         markersize=3, color=colours[number % len(colours)],
                         label=f'{run.label}: {key}')
         ax.set_title(name)

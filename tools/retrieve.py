@@ -9,8 +9,8 @@ Search the gallery of a split of the config's data set, with free text or
 with the split's own captions by index (``--query-index``), whose relevant
 images, those of the caption's person, are then known::
 
-    python tools/retrieve.py configs/itc/itc_tinyclip_30e_synthpedes.py \\
-        work_dirs/itc_tinyclip_30e_synthpedes/best_retrieval_R1_epoch_30.pth \\
+    python tools/retrieve.py configs/itc/itc_tinyclip_8e_synthpedes.py \\
+        work_dirs/itc_tinyclip_8e_synthpedes/best_retrieval_R1_epoch_30.pth \\
         --split test --query-index 0 7 42 --topk 5
 
 Usage::

@@ -32,7 +32,7 @@ class TextImageSearcher:
 
     Example::
 
-        searcher = TextImageSearcher('configs/itc/itc_tinyclip_30e_'
+        searcher = TextImageSearcher('configs/itc/itc_tinyclip_8e_'
                                      'synthpedes.py', 'work_dirs/best.pth')
         searcher.index(['a.jpg', 'b.jpg'])
         searcher.search(['a woman in a red skirt'], k=1)

@@ -1,4 +1,4 @@
-# AMNS's components on the tiny CLIP (random weights) and SynthPEDES: the
+# AMNS's components on the pretrained tiny CLIP (model zoo) and SynthPEDES: the
 # CPU-sized version of amns_vitb16_60e_*.py. Its single ablations are the
 # amns-*_tinyclip_30e_synthpedes.py files beside it.
 _base_ = [

@@ -57,7 +57,8 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
 val_cfg = dict()
 test_cfg = dict()
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=100),
+    # Validation metrics logged against the iteration, not epoch 0.
+    logger=dict(type='LoggerHook', interval=100, log_metric_by_epoch=False),
     checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False,
                     interval=1000, max_keep_ckpts=1, save_best='retrieval/R1',
                     rule='greater'))

@@ -1,4 +1,4 @@
-# RDE's components on the tiny CLIP (random weights) and SynthPEDES: the
+# RDE's components on the pretrained tiny CLIP (model zoo) and SynthPEDES: the
 # CPU-sized version of rde_vitb16_60e_*.py. TSE is shrunk to the tiny
 # model's scale (128-d output; RDE's is 1024-d).
 _base_ = [

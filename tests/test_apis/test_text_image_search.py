@@ -15,7 +15,7 @@ from amnsfw.datasets.transforms.load_person_image import ImageLoadError
 from amnsfw.registry import DATASETS, MODELS
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
+CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_8e_synthpedes.py'
 
 
 def make_workspace(root: Path) -> Path:

@@ -8,7 +8,7 @@ import torch
 from amnsfw.engine import CPUAmpOptimWrapper, load_experiment_config
 
 CONFIG = str(Path(__file__).resolve().parents[2] / 'configs' / 'itc' /
-             'itc_tinyclip_30e_synthpedes.py')
+             'itc_tinyclip_8e_synthpedes.py')
 
 
 def backend_types(cfg):
@@ -18,7 +18,7 @@ def backend_types(cfg):
 def test_defaults_and_overrides():
     cfg = load_experiment_config(
         CONFIG, cfg_options={'train_cfg.max_epochs': 3})
-    assert cfg.work_dir == 'work_dirs/itc_tinyclip_30e_synthpedes'
+    assert cfg.work_dir == 'work_dirs/itc_tinyclip_8e_synthpedes'
     assert cfg.train_cfg.max_epochs == 3
     assert cfg.launcher == 'none' and not cfg.resume
 

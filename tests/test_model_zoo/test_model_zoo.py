@@ -162,3 +162,10 @@ def test_load_from_a_zoo_name_loads_the_towers_only(tiny_entry):
     for key, value in source.image_encoder.state_dict().items():
         assert torch.equal(image[key], value)
     assert float(model.loss_heads[0].temperature()) == pytest.approx(50.0)
+
+
+def test_cli_lists_the_zoo_with_plugin_entries(tiny_entry, capsys):
+    from amnsfw.cli import main
+    assert main(['zoo']) == 0
+    out = capsys.readouterr().out
+    assert 'tinyclip-synthpedes' in out and 'tiny ' in out

@@ -19,7 +19,7 @@ model = dict(
         arch=dict(embed_dims=64, num_layers=2, num_heads=4,
                   feedforward_channels=256),
         patch_size=16,
-        embed_dim=64))
+        embed_dim=96))
 """
 
 

@@ -8,7 +8,7 @@ from amnsfw.datasets.synthpedes import generate_synthpedes
 from amnsfw.testing import quick_run_options
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
+CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_8e_synthpedes.py'
 
 
 def test_two_process_training_and_evaluation_on_cpu(tmp_path):

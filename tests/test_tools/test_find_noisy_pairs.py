@@ -24,7 +24,7 @@ from amnsfw.testing import quick_run_options
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'find_noisy_pairs.py'
-ITC_CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
+ITC_CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_8e_synthpedes.py'
 RDE_CONFIG = (REPO / 'configs' / 'rde' /
               'rde_tinyclip_30e_synthpedes_noise50.py')
 NOISY = ['train_dataloader.dataset.noise_rate=0.5']

@@ -11,7 +11,7 @@ from amnsfw.datasets.synthpedes import generate_synthpedes
 from amnsfw.testing import quick_run_options
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
+CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_8e_synthpedes.py'
 # On CPUs FSDP needs device_id='cpu' (MMEngine passes LOCAL_RANK, a CUDA
 # index) and no 0-d parameters (hence a fixed ITC temperature). 'full'
 # state dicts are plain tensors, which weights_only loading accepts; the

@@ -11,7 +11,7 @@ import pytest
 from amnsfw.testing import quick_run_options
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
+CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_8e_synthpedes.py'
 TOOLS = REPO / 'tools'
 # Logs its arguments, then runs the program after srun's options as task 0
 # of 1 (``-p`` takes a value; the other options are ``--name=value``).

@@ -11,7 +11,7 @@ from amnsfw.datasets.synthpedes import generate_synthpedes
 from amnsfw.testing import quick_run_options
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_30e_synthpedes.py'
+CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_8e_synthpedes.py'
 # 8 train ids x 2 images x 2 captions = 32 pairs: two iterations of 16.
 TINY = quick_run_options(batch_size=16)
 

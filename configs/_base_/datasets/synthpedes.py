@@ -3,11 +3,11 @@ data_root = 'data/SynthPEDES'
 num_train_ids = 1000  # person ids of the train split (IDLoss classes)
 image_size = (96, 32)  # (height, width), 3:1 like real data
 
-# Word-level vocabulary built from the train captions on first use.
+# The pretrained tiny CLIP's word-level vocabulary, from the model zoo
+# (configs/_base_/models/tiny_clip.py loads its towers).
 tokenizer = dict(
     type='WordLevelTokenizer',
-    vocab_file=data_root + '/word_vocab.json',
-    corpus=data_root + '/reid_raw.json',
+    vocab_file='zoo://tinyclip-synthpedes/tokenizer.json',
     max_length=32)
 
 train_image_pipeline = [

@@ -4,7 +4,7 @@
 # (CosineMarginLoss). Both are named by their registered names, with no
 # import. The base is amnsfw's recipe, reached by a path relative to this
 # file: the example lives in amnsfw's repository and moves with it.
-_base_ = ['../../../configs/itc/itc_tinyclip_30e_synthpedes.py']
+_base_ = ['../../../configs/itc/itc_tinyclip_8e_synthpedes.py']
 model = dict(
     masker=dict(type='CenterBiasMasker', mask_ratio=0.5),
     losses=[
