@@ -26,6 +26,7 @@ import time
 
 import torch
 from mmengine.config import DictAction
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner, find_latest_checkpoint
 
 from amnsfw.datasets.synthpedes import generate_synthpedes
@@ -84,8 +85,8 @@ def main(argv=None) -> dict:
     runner.train()
     metrics = runner.test()
     wall = time.time() - start
-    model = runner.model.module if hasattr(runner.model,
-                                           'module') else runner.model
+    model = (runner.model.module
+             if is_model_wrapper(runner.model) else runner.model)
     dataset = cfg.train_dataloader.dataset.to_dict()
     for key in ('image_pipeline', 'text_pipeline'):
         dataset.pop(key, None)

@@ -7,13 +7,12 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.runner import load_checkpoint
 from mmengine.utils import ProgressBar
 from PIL import Image
 
 from amnsfw.datasets.person_search_dataset import build_pipeline
 from amnsfw.evaluation.functional.ranking_metrics import similarity
-from amnsfw.registry import MODELS
+from .init_model import init_model
 
 #: A gallery image: a file path, or an image already in memory.
 GalleryImage = Union[str, os.PathLike, Image.Image]
@@ -51,10 +50,7 @@ class TextImageSearcher:
             raise FileNotFoundError(f'checkpoint file not found: {checkpoint}')
         cfg = config if isinstance(config, Config) else Config.fromfile(config)
         self.cfg = cfg
-        self.model = MODELS.build(cfg.model)
-        load_checkpoint(self.model, checkpoint, map_location='cpu',
-                        strict=True)
-        self.model.to(device).eval()
+        self.model = init_model(cfg, checkpoint, device)
         transforms = list(cfg.test_dataloader.dataset.image_pipeline)
         self.load_pipeline = build_pipeline(transforms)
         # Images in memory skip the leading transforms that read a file.

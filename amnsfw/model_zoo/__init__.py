@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import os.path as osp
+import shutil
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional
 
@@ -164,23 +165,16 @@ def load_tower_state(reference: str, tower: str) -> Dict[str, torch.Tensor]:
 def load_into_tower(module: torch.nn.Module, reference: str,
                     tower: str) -> None:
     """Load a zoo entry's ``tower`` into ``module`` strictly, or raise a
-    :class:`ZooError` naming the entry, the first mismatching keys and the
-    tower config the entry was made with."""
-    state = load_tower_state(reference, tower)
-    own = module.state_dict()
-    missing = sorted(own.keys() - state.keys())
-    unexpected = sorted(state.keys() - own.keys())
-    resized = sorted(key for key in own.keys() & state.keys()
-                     if own[key].shape != state[key].shape)
-    if missing or unexpected or resized:
-        made_with = get_entry(reference[len(ZOO_PREFIX):].split('/')[0]
-                              ).meta.get('towers', {}).get(tower)
+    :class:`ZooError` naming the entry, the tower config it was made with
+    and PyTorch's list of mismatching keys."""
+    try:
+        module.load_state_dict(load_tower_state(reference, tower))
+    except RuntimeError as error:
+        name = reference[len(ZOO_PREFIX):].split('/')[0]
+        made_with = get_entry(name).meta.get('towers', {}).get(tower)
         raise ZooError(
-            f'{reference} does not fit this {tower}: missing '
-            f'{missing[:5]}, unexpected {unexpected[:5]}, other shapes '
-            f'{[(k, tuple(own[k].shape), tuple(state[k].shape)) for k in resized[:5]]}'
-            f'; the entry was made with {made_with}')
-    module.load_state_dict(state)
+            f'{reference} does not fit this {tower} (other shapes or keys; '
+            f'the entry was made with {made_with}): {error}') from error
 
 
 @CheckpointLoader.register_scheme(prefixes=ZOO_PREFIX)
@@ -214,9 +208,7 @@ def write_entry(directory: str, name: str, model_state: Mapping,
               if key.split('.')[0] in TOWERS}
     torch.save(towers, osp.join(folder, WEIGHTS_FILE))
     for target, source in files.items():
-        with open(source, 'rb') as src, open(osp.join(folder, target),
-                                             'wb') as dst:
-            dst.write(src.read())
+        shutil.copyfile(source, osp.join(folder, target))
     listed = {filename: dict(sha256=sha256_of(osp.join(folder, filename)),
                              bytes=osp.getsize(osp.join(folder, filename)))
               for filename in [WEIGHTS_FILE, *files]}
