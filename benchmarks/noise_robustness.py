@@ -1,24 +1,33 @@
-"""Noise robustness on SynthPEDES: each method at each noise rate and seed.
+"""Noise robustness on SynthPEDES, in the papers' regime.
 
-Trains the tiny SynthPEDES recipe of every method with ``tools/train.py``
-(selecting the checkpoint on val, testing it once), a run per (method, noise
-rate, seed), and writes a markdown table (test R@1/5/10, mAP, mINP as mean
-± spread over seeds; best and last val R@1) and a PNG of R@1 against the
-noise rate, one line per method. The full grid is SDM-only, RDE and AMNS at
-0/20/50/80 % noise plus AMNS's four single ablations at 50 %, two seeds
-each: 32 runs, about two hours with two runs at a time on a 2-core CPU::
+Every tiny recipe fine-tunes the model zoo's pretrained tiny CLIP
+(``tinyclip-synthpedes``) on SynthPEDES with injected noisy correspondences,
+as IRRA, RDE and AMNS fine-tune CLIP on CUHK-PEDES. Each run (method, noise
+rate, seed) trains with ``tools/train.py`` and records:
+
+* test R@1/5/10, mAP, mINP of the checkpoint chosen on val ("best") and of
+  the final weights ("last": where memorised noise shows);
+* per epoch, val R@1 and :class:`~amnsfw.engine.MemorisationHook`'s share of
+  noisy training pairs memorised (and clean pairs fitted).
+
+Methods: ``sdm`` (SDM alone), ``irra``, ``rde``, ``amns``, AMNS's single
+ablations, and ``clean-oracle``: the SDM-only recipe trained on the pairs
+the noise left clean (RDE's CLIP-C), an upper bound that knows the noise.
+The report (markdown + PNGs) gives mean ± sample standard deviation over
+seeds, and calls two results different only when their means differ by more
+than twice the larger standard deviation::
 
     .venv/bin/python benchmarks/noise_robustness.py              # full grid
-    .venv/bin/python benchmarks/noise_robustness.py --quick      # ~15 min
-    .venv/bin/python benchmarks/noise_robustness.py --methods sdm amns \\
-        --noise 0 0.5 --seeds 0 --ablations --epochs 10
+    .venv/bin/python benchmarks/noise_robustness.py --quick
+    .venv/bin/python benchmarks/noise_robustness.py --methods sdm \\
+        clean-oracle --noise 0 0.5 --seeds 0 --ablations --epochs 30
 
-Finished runs (their ``test_metrics.json``) are skipped, so an interrupted
-benchmark resumes where it stopped, and the report covers every finished run
-of the same length, so a grid can be run in pieces. A run in progress holds
-a lock on its work dir, so several invocations may share one grid (on
-several machines with a shared disk, or started at different times). Runs
-go to ``work_dirs/noise_robustness``.
+Finished runs are skipped and an interrupted run resumes from its latest
+checkpoint, so a grid can run in pieces; a run in progress holds a lock on
+its work dir, so several invocations may share one grid. ``--report-only``
+writes the report from the finished runs. Runs go to
+``work_dirs/noise_robustness``; each run's exact config is its
+``run_config.py``.
 """
 import argparse
 import contextlib
@@ -28,13 +37,15 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 METHODS = {
     'sdm': 'configs/sdm/sdm_tinyclip_30e_synthpedes.py',
+    'clean-oracle': 'configs/sdm/sdm_tinyclip_30e_synthpedes.py',
     'irra': 'configs/irra/irra_tinyclip_30e_synthpedes.py',
     'rde': 'configs/rde/rde_tinyclip_30e_synthpedes.py',
     'amns': 'configs/amns/amns_tinyclip_30e_synthpedes.py',
@@ -43,12 +54,37 @@ METHODS = {
     'amns-sdm': 'configs/amns/amns-sdm_tinyclip_30e_synthpedes.py',
     'amns-nowaf': 'configs/amns/amns-nowaf_tinyclip_30e_synthpedes.py',
 }
+MAIN_METHODS = ('sdm', 'irra', 'rde', 'amns', 'clean-oracle')
 ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf')
 METRICS = ('R1', 'R5', 'R10', 'mAP', 'mINP')
+ROOT = REPO / 'work_dirs' / 'noise_robustness'
 
 
 def run_name(method: str, noise: float, seed: int, epochs: int) -> str:
     return f'{method}_noise{round(noise * 100)}_seed{seed}_{epochs}e'
+
+
+def run_config(method: str, noise: float, seed: int, epochs: int):
+    """The method's recipe for one run: ``epochs`` epochs (the cosine
+    schedule stretched to them), the seed, the noise (drawn with seed 0,
+    the same pairs for every method and seed), the memorisation probe and,
+    for ``clean-oracle``, only the clean pairs."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(REPO / METHODS[method]))
+    cfg.train_cfg.max_epochs = epochs
+    for scheduler in cfg.param_scheduler:
+        if scheduler.get('end') == cfg.max_epochs:
+            scheduler.end = epochs
+    cfg.max_epochs = epochs
+    cfg.randomness.seed = seed
+    dataset = cfg.train_dataloader.dataset
+    dataset.noise_rate, dataset.noise_seed = noise, 0
+    if method == 'clean-oracle':
+        dataset.clean_pairs_only = True
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='MemorisationHook')
+    ]
+    return cfg
 
 
 @contextlib.contextmanager
@@ -66,116 +102,236 @@ def run_lock(work_dir: Path):
 
 
 def train(method: str, noise: float, seed: int, epochs: int,
-          root: Path) -> None:
-    """Train and test one run, unless it is finished or another process
-    runs it (then it is skipped)."""
+          root: Path, threads: int) -> None:
+    """Train and test one run, resuming it if it was interrupted; skipped
+    when it is finished or another process runs it."""
     work_dir = root / run_name(method, noise, seed, epochs)
-    out = work_dir / 'test_metrics.json'
-    if out.is_file():
+    done = work_dir / 'test_best.json'
+    if done.is_file():
         return
     with run_lock(work_dir) as mine:
         if not mine:
             print(f'skipped {work_dir.name}: another process runs it')
             return
-        if out.is_file():  # finished by another process meanwhile
+        if done.is_file():  # finished by another process meanwhile
             return
+        config = work_dir / 'run_config.py'
+        run_config(method, noise, seed, epochs).dump(str(config))
         command = [
-            sys.executable, 'tools/train.py', METHODS[method], '--work-dir',
-            str(work_dir), '--test-best', '--out', str(out), '--cfg-options',
-            f'train_cfg.max_epochs={epochs}', f'randomness.seed={seed}',
-            f'train_dataloader.dataset.noise_rate={noise}',
-            'train_dataloader.dataset.noise_seed=0'
+            sys.executable, 'tools/train.py', str(config), '--work-dir',
+            str(work_dir), '--resume', '--test-last', '--out-last',
+            str(work_dir / 'test_last.json'), '--test-best', '--out',
+            str(done)
         ]
-        env = dict(os.environ, OMP_NUM_THREADS='1')
-        with open(work_dir / 'stdout.log', 'w') as log:
-            done = subprocess.run(command, cwd=REPO, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
-    if done.returncode != 0:
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        start = time.time()
+        with open(work_dir / 'stdout.log', 'a') as log:
+            finished = subprocess.run(command, cwd=REPO, env=env, stdout=log,
+                                      stderr=subprocess.STDOUT)
+        if finished.returncode == 0:
+            (work_dir / 'wall_seconds.txt').write_text(
+                f'{time.time() - start:.0f}\n')
+    if finished.returncode != 0:
         print(f'FAILED {work_dir.name}: see {work_dir}/stdout.log')
     else:
         print(f'finished {work_dir.name}', flush=True)
 
 
+def epoch_scalars(work_dir: Path) -> List[dict]:
+    """The validation scalars of every epoch, in order (the latest log of
+    each epoch wins, so a resumed run counts once)."""
+    by_epoch: Dict[int, dict] = {}
+    for path in sorted(work_dir.glob('*/vis_data/scalars.json')):
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            if 'retrieval/R1' in record:
+                by_epoch[record['step']] = record
+    return [by_epoch[step] for step in sorted(by_epoch)]
+
+
 def read_run(work_dir: Path) -> dict:
-    """A finished run's test metrics and its best and last val R@1."""
-    test = json.loads((work_dir / 'test_metrics.json').read_text())
-    val = [json.loads(line)['retrieval/R1']
-           for path in sorted(work_dir.glob('*/vis_data/scalars.json'))
-           for line in path.read_text().splitlines()
-           if 'retrieval/R1' in line]
-    return dict(test={k: test[f'retrieval/{k}'] for k in METRICS},
-                best_val=max(val), last_val=val[-1])
+    """A finished run: best and last test metrics, per-epoch curves."""
+    tests = {
+        which: json.loads((work_dir / f'test_{which}.json').read_text())
+        for which in ('best', 'last')
+    }
+    epochs = epoch_scalars(work_dir)
+    return dict(
+        best={k: tests['best'][f'retrieval/{k}'] for k in METRICS},
+        last={k: tests['last'][f'retrieval/{k}'] for k in METRICS},
+        val_r1=[e['retrieval/R1'] for e in epochs],
+        noisy_top1=[e.get('memorisation/noisy_top1') for e in epochs],
+        clean_top1=[e.get('memorisation/clean_top1') for e in epochs])
 
 
-def finished_runs(root: Path, epochs: int) -> Tuple[Dict, List, List]:
+def finished_runs(root: Path, epochs: int) -> Dict[Tuple[str, float], list]:
     """Every finished run of ``epochs`` epochs under ``root``, by (method,
-    noise rate), so a report covers all pieces the benchmark ran in."""
+    noise rate), so a report covers all pieces the grid ran in."""
     results: Dict = {}
     for work_dir in sorted(root.glob(f'*_{epochs}e')):
-        if not (work_dir / 'test_metrics.json').is_file():
+        if not (work_dir / 'test_best.json').is_file():
             continue
         method, noise, _, _ = work_dir.name.rsplit('_', 3)
         rate = int(noise[len('noise'):]) / 100
         results.setdefault((method, rate), []).append(read_run(work_dir))
-    noise_rates = sorted({rate for _, rate in results})
-    seeds = sorted({int(d.parent.name.rsplit('_', 2)[1][len('seed'):])
-                    for d in root.glob(f'*_{epochs}e/test_metrics.json')})
-    return results, noise_rates, seeds
+    return results
 
 
-def spread(values: List[float]) -> str:
-    mean = statistics.mean(values)
-    if len(values) == 1:
-        return f'{mean:.2f}'
-    return f'{mean:.2f} ± {(max(values) - min(values)) / 2:.2f}'
+def mean_std(values: Sequence[float]) -> Tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    values = list(values)
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return statistics.mean(values), std
 
 
-def write_report(results: Dict, noise_rates, seeds, epochs: int,
-                 out: Path) -> None:
+def cell(values: Sequence[float]) -> str:
+    mean, std = mean_std(values)
+    return f'{mean:.2f} ± {std:.2f}' if len(values) > 1 else f'{mean:.2f}'
+
+
+def compare(a: Sequence[float], b: Sequence[float]) -> str:
+    """``'>'``, ``'<'`` or ``'≈'``: a difference only when the means differ
+    by more than twice the larger standard deviation, and only with at least
+    two seeds on each side (else ``'?'``)."""
+    if len(a) < 2 or len(b) < 2:
+        return '?'
+    (mean_a, std_a), (mean_b, std_b) = mean_std(a), mean_std(b)
+    if abs(mean_a - mean_b) <= 2 * max(std_a, std_b):
+        return '≈'
+    return '>' if mean_a > mean_b else '<'
+
+
+def grid_table(results: Dict, methods: Sequence[str],
+               noise_rates: Sequence[float]) -> List[str]:
+    """Test R@1, best / last, one row per method, one column pair per
+    noise rate."""
+    header = '| method | ' + ' | '.join(
+        f'{round(n * 100)} % best | {round(n * 100)} % last'
+        for n in noise_rates) + ' |'
+    lines = [header, '|---' * (1 + 2 * len(noise_rates)) + '|']
+    for method in methods:
+        cells = []
+        for noise in noise_rates:
+            runs = results.get((method, noise))
+            cells += ([cell([r[w]['R1'] for r in runs])
+                       for w in ('best', 'last')] if runs else ['', ''])
+        if any(cells):
+            lines.append(f'| {method} | ' + ' | '.join(cells) + ' |')
+    return lines
+
+
+def comparisons(results: Dict, noise_rates: Sequence[float]) -> List[str]:
+    """AMNS against RDE and against each of its ablations, best and last
+    test R@1, per noise rate."""
+    lines = ['| comparison | noise | best R1 | last R1 |', '|---|---|---|---|']
+    for other in ('rde', 'sdm') + ABLATIONS:
+        for noise in noise_rates:
+            a, b = results.get(('amns', noise)), results.get((other, noise))
+            if not a or not b:
+                continue
+            marks = []
+            for which in ('best', 'last'):
+                va = [r[which]['R1'] for r in a]
+                vb = [r[which]['R1'] for r in b]
+                delta = statistics.mean(va) - statistics.mean(vb)
+                marks.append(f'{compare(va, vb)} ({delta:+.2f})')
+            lines.append(f'| amns vs {other} | {round(noise * 100)} % | ' +
+                         ' | '.join(marks) + ' |')
+    return lines
+
+
+def write_report(results: Dict, epochs: int, out: Path) -> None:
+    """The markdown report and its curves (``<out>_r1.png``,
+    ``<out>_memorisation.png``)."""
+    noise_rates = sorted({n for _, n in results})
+    seeds = sorted({len(runs) for runs in results.values()})
     summary = json.loads((REPO / 'data/SynthPEDES/synthpedes_meta.json')
                          .read_text())['summary']
+    methods = [m for m in MAIN_METHODS + ABLATIONS
+               if any(m == k[0] for k in results)]
     lines = [
-        f'Tiny CLIP recipes on SynthPEDES, {epochs} epochs, seeds {seeds}; '
-        'test split, checkpoint chosen on val. Mean ± half-range over seeds.',
-        f"Ceiling, the generator's oracle (a perfect attribute matcher): R1 "
-        f"{summary['oracle_r1']:.2f}, mAP {summary['oracle_map']:.2f}; "
-        f"chance R1 {summary['chance_r1']:.2f}.", '',
-        '| method | noise | ' + ' | '.join(METRICS) +
-        ' | best val R1 | last val R1 |',
-        '|---' * (len(METRICS) + 4) + '|'
+        f'Tiny CLIP from the model zoo fine-tuned on SynthPEDES, {epochs} '
+        f'epochs; {"/".join(map(str, seeds))} seed(s) per cell; test R@1 of '
+        'the checkpoint chosen on val (best) and of the final weights (last),'
+        ' mean ± sample standard deviation over seeds. Oracle R@1 '
+        f"{summary['oracle_r1']:.2f}, chance {summary['chance_r1']:.2f}.",
+        '', *grid_table(results, methods, noise_rates), '',
+        'AMNS against the others: `>`/`<` where the means differ by more '
+        'than twice the larger standard deviation, `≈` where they do not, '
+        '`?` with fewer than two seeds; the difference of means in '
+        'brackets.', '', *comparisons(results, noise_rates), '',
+        'Noisy training pairs memorised (own image ranked first for the '
+        'caption, %) at the last epoch, and its peak:', '',
+        '| method | noise | memorised (last) | memorised (peak) | clean '
+        'fitted (last) |', '|---|---|---|---|---|'
     ]
     for (method, noise), runs in sorted(results.items()):
-        cells = [spread([r['test'][k] for r in runs]) for k in METRICS]
-        cells += [spread([r['best_val'] for r in runs]),
-                  spread([r['last_val'] for r in runs])]
-        lines.append(f'| {method} | {round(noise * 100)} % | ' +
-                     ' | '.join(cells) + ' |')
+        if noise == 0 or runs[0]['noisy_top1'][-1] is None:
+            continue
+        lines.append(
+            f'| {method} | {round(noise * 100)} % | '
+            f"{cell([r['noisy_top1'][-1] for r in runs])} | "
+            f"{cell([max(r['noisy_top1']) for r in runs])} | "
+            f"{cell([r['clean_top1'][-1] for r in runs])} |")
     out.write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
-    try:
-        import matplotlib
-        matplotlib.use('Agg')
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print('matplotlib is not installed: no plot')
-        return
-    figure, axis = plt.subplots(figsize=(6, 4))
-    for method in sorted({m for m, _ in results}):
-        rates = [n for n in noise_rates if (method, n) in results]
-        axis.plot([100 * n for n in rates], [
-            statistics.mean(r['test']['R1'] for r in results[(method, n)])
-            for n in rates
-        ], marker='o', label=method)
-    axis.set(xlabel='noisy pairs (%)', ylabel='test R@1 (%)',
-             title=f'SynthPEDES, tiny CLIP, {epochs} epochs')
-    axis.legend()
-    figure.savefig(out.with_suffix('.png'), dpi=120, bbox_inches='tight')
+    plot_curves(results, noise_rates, out)
+
+
+def plot_curves(results: Dict, noise_rates: Sequence[float],
+                out: Path) -> None:
+    """Per noise rate, one panel: val R@1 per epoch (and the memorised
+    share of noisy pairs), one line per method, mean over seeds."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    for key, label, name in (('val_r1', 'val R@1 (%)', 'r1'),
+                             ('noisy_top1', 'noisy pairs memorised (%)',
+                              'memorisation')):
+        rates = [n for n in noise_rates if key == 'val_r1' or n > 0]
+        if not rates:
+            continue
+        figure, axes = plt.subplots(1, len(rates), squeeze=False,
+                                    figsize=(4 * len(rates), 3.4),
+                                    sharey=True)
+        for axis, noise in zip(axes[0], rates):
+            for (method, rate), runs in sorted(results.items()):
+                curves = [r[key] for r in runs]
+                if rate != noise or None in curves[0]:
+                    continue
+                length = min(len(c) for c in curves)
+                mean = [statistics.mean(c[i] for c in curves)
+                        for i in range(length)]
+                axis.plot(range(1, length + 1), mean, label=method)
+            axis.set(title=f'{round(noise * 100)} % noise', xlabel='epoch')
+        axes[0][0].set_ylabel(label)
+        axes[0][-1].legend(fontsize=7)
+        figure.tight_layout()
+        figure.savefig(out.with_name(f'{out.stem}_{name}.png'), dpi=100)
+        plt.close(figure)
+
+
+def estimate_hours(grid: Sequence[tuple], root: Path, epochs: int,
+                   jobs: int) -> Optional[float]:
+    """Wall hours the grid needs at the measured seconds per epoch of
+    finished runs of each method (None before any finished)."""
+    per_epoch: Dict[str, List[float]] = {}
+    for path in root.glob('*/wall_seconds.txt'):
+        method, _, _, length = path.parent.name.rsplit('_', 3)
+        per_epoch.setdefault(method, []).append(
+            float(path.read_text()) / int(length[:-1]))
+    if not per_epoch:
+        return None
+    fallback = max(statistics.mean(v) for v in per_epoch.values())
+    seconds = sum(statistics.mean(per_epoch.get(m, [fallback])) * epochs
+                  for m, _, _ in grid)
+    return seconds / jobs / 3600
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--methods', nargs='+', choices=sorted(METHODS),
-                        default=['sdm', 'rde', 'amns'])
+                        default=list(MAIN_METHODS))
     parser.add_argument('--noise', nargs='+', type=float,
                         default=[0.0, 0.2, 0.5, 0.8])
     parser.add_argument('--ablations', nargs='*', choices=ABLATIONS,
@@ -183,34 +339,48 @@ def main(argv=None) -> None:
                         help="AMNS's single ablations, at --ablation-noise; "
                         'give the option alone for none')
     parser.add_argument('--ablation-noise', nargs='+', type=float,
-                        default=[0.5])
-    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1])
+                        default=[0.5, 0.8])
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--epochs', type=int, default=30)
     parser.add_argument('--jobs', type=int, default=2,
-                        help='runs in parallel (one CPU thread each)')
+                        help='runs in parallel')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='CPU threads per run')
     parser.add_argument('--quick', action='store_true',
-                        help='sdm, rde, amns at 0 and 50 %% noise, one '
-                        'seed, 5 epochs, no ablations')
+                        help='sdm and clean-oracle at 0 and 50 %% noise, '
+                        'one seed, 6 epochs, no ablations')
+    parser.add_argument('--report-only', action='store_true',
+                        help='write the report of the finished runs only')
     parser.add_argument('--out', default='docs/benchmarks/noise_robustness.md')
     args = parser.parse_args(argv)
     if args.quick:
         args.methods, args.noise, args.seeds, args.epochs = (
-            ['sdm', 'rde', 'amns'], [0.0, 0.5], [0], 5)
+            ['sdm', 'clean-oracle'], [0.0, 0.5], [0], 6)
         args.ablations = []
     if not (REPO / 'data/SynthPEDES/reid_raw.json').is_file():
         from amnsfw.datasets.synthpedes import generate_synthpedes
         generate_synthpedes(str(REPO / 'data'))
-    root = REPO / 'work_dirs' / 'noise_robustness'
+    # The clean-only oracle at 0 % noise is the SDM-only run itself.
     grid = [(m, n, s) for m in args.methods for n in args.noise
-            for s in args.seeds]
+            for s in args.seeds if not (m == 'clean-oracle' and n == 0)]
     grid += [(m, n, s) for m in args.ablations for n in args.ablation_noise
              for s in args.seeds]
-    with ThreadPoolExecutor(args.jobs) as pool:
-        list(pool.map(lambda job: train(*job, args.epochs, root), grid))
-    results, noise_rates, seeds = finished_runs(root, args.epochs)
+    hours = estimate_hours(grid, ROOT, args.epochs, args.jobs)
+    print(f'{len(grid)} runs of {args.epochs} epochs'
+          + (f', about {hours:.1f} h at the measured speed' if hours else ''),
+          flush=True)
+    if not args.report_only:
+        with ThreadPoolExecutor(args.jobs) as pool:
+            list(pool.map(
+                lambda job: train(*job, args.epochs, ROOT, args.threads),
+                grid))
+    results = finished_runs(ROOT, args.epochs)
+    if not results:
+        raise SystemExit(f'no finished run of {args.epochs} epochs under '
+                         f'{ROOT}')
     out = REPO / args.out
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_report(results, noise_rates, seeds, args.epochs, out)
+    write_report(results, args.epochs, out)
 
 
 if __name__ == '__main__':

@@ -54,20 +54,19 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.utils import ProgressBar
 from PIL import Image, ImageOps
-from torch.utils.data import DataLoader
 
 from amnsfw.apis import TextImageSearcher
-from amnsfw.datasets import (AnnotationError, PersonSearchDataset,
-                             collate_person_search)
+from amnsfw.datasets import AnnotationError, PersonSearchDataset
 from amnsfw.evaluation.functional.noise_detection import (auroc,
                                                           descending_order,
                                                           precision_at_k,
                                                           recall_at_k)
-from amnsfw.evaluation.functional.ranking_metrics import (auto_chunk_size,
-                                                          similarity)
-from amnsfw.registry import DATASETS
+from amnsfw.evaluation.functional.ranking_metrics import similarity
+from amnsfw.evaluation.pair_scoring import (build_unaugmented_train_set,
+                                            collect_embeddings,
+                                            iter_pair_features,
+                                            own_image_ranks)
 
 SIGNALS = ('loss', 'rank', 'ccd')
 #: Temperature of the fallback loss when no loss head has one (IRRA's).
@@ -123,26 +122,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if args.tau is not None and not args.tau > 0:
         parser.error(f'--tau must be positive, got {args.tau}')
     return args
-
-
-def build_train_dataset(cfg: Config) -> PersonSearchDataset:
-    """The config's train split without augmentation.
-
-    Args:
-        cfg (Config): Experiment config.
-
-    Returns:
-        PersonSearchDataset: Images through the test image pipeline,
-        captions through a plain ``TokenizeCaption`` with the model's
-        tokenizer, broken images never skipped (every pair is scored).
-    """
-    dataset_cfg = cfg.train_dataloader.dataset.copy()
-    dataset_cfg.image_pipeline = cfg.test_dataloader.dataset.image_pipeline
-    dataset_cfg.text_pipeline = [
-        dict(type='TokenizeCaption', tokenizer=cfg.model.tokenizer)
-    ]
-    dataset_cfg.pop('skip_broken_images', None)
-    return DATASETS.build(dataset_cfg)
 
 
 def identity_infonce(image_feats: Dict[str, torch.Tensor],
@@ -210,7 +189,8 @@ def score_pairs(model: torch.nn.Module, dataset: PersonSearchDataset,
 
     Args:
         model (nn.Module): The retriever, in eval mode.
-        dataset (PersonSearchDataset): From :func:`build_train_dataset`.
+        dataset (PersonSearchDataset): From :func:`~amnsfw.evaluation.pair_scoring.
+            build_unaugmented_train_set`.
         batch_size (int): Consecutive pairs per batch.
         num_workers (int): Data loader workers.
         tau (float): Temperature of :func:`identity_infonce`, used when no
@@ -223,17 +203,12 @@ def score_pairs(model: torch.nn.Module, dataset: PersonSearchDataset,
     """
     heads = [head for head in model.loss_heads
              if hasattr(head, 'per_pair_loss')]
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False,
-                        num_workers=num_workers,
-                        collate_fn=collate_person_search)
     num_pairs = len(dataset)
     losses = np.full((num_pairs, max(len(heads), 1)), np.nan)
     image_feats: Dict[str, torch.Tensor] = {}
     text_feats: Dict[str, torch.Tensor] = {}
-    bar = ProgressBar(num_pairs, file=sys.stderr)
-    for batch in loader:
-        data = model.data_preprocessor(batch, False)
-        features = model.encode_pairs(data['inputs'], data['data_samples'])
+    for rows, features in iter_pair_features(model, dataset, batch_size,
+                                             num_workers, progress=True):
         images = model.named_embeddings(features, 'image')
         texts = model.named_embeddings(features, 'text')
         if heads:
@@ -244,73 +219,15 @@ def score_pairs(model: torch.nn.Module, dataset: PersonSearchDataset,
             batch_losses = identity_infonce(
                 images, texts, features['image_pids'],
                 features['text_pids'], tau)[:, None]
-        rows = features['image_index'].cpu()
         losses[rows.numpy()] = batch_losses.double().cpu().numpy()
-        for store, named in ((image_feats, images), (text_feats, texts)):
-            for name, value in named.items():
-                if name not in store:
-                    store[name] = value.new_zeros(
-                        (num_pairs, value.shape[1]), dtype=torch.float32,
-                        device='cpu')
-                store[name][rows] = value.float().cpu()
-        bar.update(len(rows))
-    sys.stderr.write('\n')
+        collect_embeddings(image_feats, rows, images, num_pairs)
+        collect_embeddings(text_feats, rows, texts, num_pairs)
     unseen = np.flatnonzero(np.isnan(losses[:, 0]))
     if len(unseen):
         raise RuntimeError(f'scored {num_pairs - len(unseen)} of '
                            f'{num_pairs} training pairs; unseen e.g. '
                            f'{unseen[:5].tolist()}')
     return losses, image_feats, text_feats
-
-
-def caption_ranks(text_feats: Dict[str, torch.Tensor],
-                  image_feats: Dict[str, torch.Tensor],
-                  own_image: torch.Tensor) -> np.ndarray:
-    """The rank of each caption's own image among all images.
-
-    ``rank_i = #{g : S(t_i, v_g) >= S(t_i, v_own(i))}``, with ``S`` the
-    evaluation's :func:`~amnsfw.evaluation.functional.ranking_metrics.
-    similarity`: 1 when the own image is the caption's best match, and any
-    image tied with it counted ahead. Captions are ranked in chunks of
-    :func:`~amnsfw.evaluation.functional.ranking_metrics.auto_chunk_size`.
-
-    Args:
-        text_feats (Dict[str, Tensor]): ``(N, D_e)`` caption embeddings.
-        image_feats (Dict[str, Tensor]): ``(G, D_e)`` embeddings of the
-            distinct images.
-        own_image (Tensor): ``(N,)`` int64 row of each caption's image in
-            ``image_feats``.
-
-    Returns:
-        np.ndarray: ``(N,)`` int64 ranks in ``[1, G]``.
-    """
-    num_captions = len(own_image)
-    num_images = next(iter(image_feats.values())).shape[0]
-    chunk = auto_chunk_size(num_images)
-    ranks = []
-    for start in range(0, num_captions, chunk):
-        stop = min(start + chunk, num_captions)
-        sims = similarity(
-            {name: value[start:stop] for name, value in text_feats.items()},
-            image_feats)
-        own = sims.gather(1, own_image[start:stop, None])
-        ranks.append((sims >= own).sum(dim=1))
-    return torch.cat(ranks).numpy().astype(np.int64)
-
-
-def rank_scores(dataset: PersonSearchDataset,
-                image_feats: Dict[str, torch.Tensor],
-                text_feats: Dict[str, torch.Tensor]) -> np.ndarray:
-    """:func:`caption_ranks` of every pair over the distinct training
-    images (pairs that share an image share its features)."""
-    image_index = np.array([dataset.get_data_info(i)['image_index']
-                            for i in range(len(dataset))])
-    _, first, own = np.unique(image_index, return_index=True,
-                              return_inverse=True)
-    gallery = {name: value[torch.from_numpy(first)]
-               for name, value in image_feats.items()}
-    return caption_ranks(text_feats, gallery,
-                         torch.from_numpy(own.reshape(-1)).long())
 
 
 def import_rde_ccd():
@@ -397,7 +314,7 @@ def run(args: argparse.Namespace) -> dict:
         cfg.merge_from_dict(args.cfg_options)
     gmm = ccd_gmm(cfg) if args.signal == 'ccd' else None
     model = TextImageSearcher(cfg, args.checkpoint, device=args.device).model
-    dataset = build_train_dataset(cfg)
+    dataset = build_unaugmented_train_set(cfg)
     batch_size = args.batch_size or cfg.train_dataloader.batch_size
     tau = args.tau or fallback_tau(model)
     losses, image_feats, text_feats = score_pairs(
@@ -405,7 +322,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.signal == 'loss':
         scores = losses.mean(axis=1)
     elif args.signal == 'rank':
-        scores = rank_scores(dataset, image_feats, text_feats).astype(float)
+        scores = own_image_ranks(dataset, image_feats, text_feats).astype(float)
     else:
         scores = 1.0 - np.min(
             [import_rde_ccd().clean_posterior(column, gmm)

@@ -1,10 +1,13 @@
 """Train a retriever from a config with MMEngine's runner.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp [bf16|fp16]]
-        [--test-best [--out JSON]] [--cfg-options key=value ...] [--launcher pytorch]
+        [--test-last [--out-last JSON]] [--test-best [--out JSON]]
+        [--cfg-options key=value ...] [--launcher pytorch]
 
 Checkpoints are selected on the val split; ``--test-best`` then evaluates the
-selected checkpoint on the test split, once.
+selected checkpoint on the test split, once. ``--test-last`` evaluates the
+final weights on the test split first (the "last epoch" score of the noisy
+correspondence papers, where memorised noise shows).
 """
 import argparse
 import json
@@ -30,6 +33,12 @@ def main(argv=None) -> None:
         help='automatic mixed precision, bf16 (default) or fp16 (GPU only)')
     parser.add_argument('--test-best', action='store_true',
                         help='after training, test the best val checkpoint')
+    parser.add_argument('--test-last', action='store_true',
+                        help='after training, test the final weights (before '
+                        '--test-best loads the best)')
+    parser.add_argument('--out-last', metavar='JSON',
+                        help='with --test-last: also write its test metrics '
+                        'to this JSON file')
     parser.add_argument('--out', metavar='JSON',
                         help='with --test-best: also write the test metrics '
                         'to this JSON file')
@@ -37,6 +46,8 @@ def main(argv=None) -> None:
     args = parse_runner_arguments(parser, argv)
     if args.out and not args.test_best:
         parser.error('--out needs --test-best')
+    if args.out_last and not args.test_last:
+        parser.error('--out-last needs --test-last')
     cfg = load_experiment_config(args.config, args.work_dir, args.cfg_options,
                                  args.launcher, args.resume, args.amp)
     setup_cpu_distributed(cfg)
@@ -45,11 +56,18 @@ def main(argv=None) -> None:
     runner = (RUNNERS.build(cfg) if 'runner_type' in cfg else
               Runner.from_cfg(cfg))
     runner.train()
+    if args.test_last:
+        runner.logger.info('testing the final weights')
+        write_metrics(runner, runner.test(), args.out_last)
     if args.test_best:
-        metrics = test_best_checkpoint(runner)
-        if args.out and runner.rank == 0:
-            with open(args.out, 'w', encoding='utf-8') as file:
-                json.dump(metrics, file, indent=1)
+        write_metrics(runner, test_best_checkpoint(runner), args.out)
+
+
+def write_metrics(runner: Runner, metrics: dict, path: str) -> None:
+    """Write test metrics to ``path`` (if given) from rank 0."""
+    if path and runner.rank == 0:
+        with open(path, 'w', encoding='utf-8') as file:
+            json.dump(metrics, file, indent=1)
 
 
 

@@ -92,6 +92,11 @@ class PersonSearchDataset(BaseDataset):
             the index is generated from ``noise_rate`` / ``noise_seed`` and
             saved there. If None, it is generated in memory. Defaults to
             None.
+        clean_pairs_only (bool): Train split only: after the noise is
+            injected, keep only the pairs it left clean (renumbered
+            ``0..M-1``). This is RDE's "CLIP-C" oracle, an upper bound that
+            needs to know which pairs are noisy, not a method; the number
+            of pairs kept is logged. Defaults to False.
         skip_broken_images (bool): Train split only: when an item's image
             cannot be loaded (:class:`~amnsfw.datasets.transforms.
             ImageLoadError`), log a warning and serve another item instead
@@ -119,6 +124,7 @@ class PersonSearchDataset(BaseDataset):
                  noise_rate: float = 0.0,
                  noise_seed: int = 0,
                  noise_file: Optional[str] = None,
+                 clean_pairs_only: bool = False,
                  skip_broken_images: bool = False,
                  **kwargs) -> None:
         if split not in self.SPLITS:
@@ -130,6 +136,10 @@ class PersonSearchDataset(BaseDataset):
                 f'noisy correspondence is for the train split only; got '
                 f'split={split!r} with noise_rate={noise_rate!r}, '
                 f'noise_seed={noise_seed!r}, noise_file={noise_file!r}')
+        if split != TRAIN_SPLIT and clean_pairs_only:
+            raise ValueError(
+                'clean_pairs_only is for the train split only; got '
+                f'split={split!r} with clean_pairs_only=True')
         if split != TRAIN_SPLIT and skip_broken_images:
             raise ValueError(
                 'skip_broken_images is for the train split only (an '
@@ -140,6 +150,7 @@ class PersonSearchDataset(BaseDataset):
         self.noise_rate = noise_rate
         self.noise_seed = noise_seed
         self.noise_file = noise_file
+        self.clean_pairs_only = clean_pairs_only
         self.skip_broken_images = skip_broken_images
         #: Images skipped so far by this process (each loader worker counts
         #: its own).
@@ -200,7 +211,24 @@ class PersonSearchDataset(BaseDataset):
                     image_index=image_index,
                     index=len(pairs)))
         self._inject_noise(pairs)
+        if self.clean_pairs_only:
+            return self._keep_clean_pairs(pairs)
         return pairs
+
+    def _keep_clean_pairs(self, pairs: List[dict]) -> List[dict]:
+        """The pairs the noise left clean, renumbered in order; the noise
+        flags shrink with them (all clean)."""
+        keep = np.flatnonzero(~self.noisy_pairs)
+        kept = [dict(pairs[i], index=new) for new, i in enumerate(keep)]
+        print_log(
+            f'{self.ann_file}: clean_pairs_only keeps the {len(kept)} clean '
+            f'pairs of {len(pairs)} (noise rate {self.noise_rate})',
+            logger='current')
+        self.noise_index = np.arange(len(kept), dtype=np.int64)
+        self.noisy_pairs = np.zeros(len(kept), dtype=bool)
+        self._metainfo.update(num_noisy_pairs=0, num_dropped_noisy_pairs=int(
+            len(pairs) - len(kept)))
+        return kept
 
     def _inject_noise(self, pairs: List[dict]) -> None:
         """Pair ``i`` keeps its image, pid and index but gets the caption of

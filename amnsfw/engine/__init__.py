@@ -11,12 +11,14 @@ from .cpu_distributed import setup_cpu_distributed
 from .epoch_seed_hook import EpochSeedHook, epoch_seed
 from .experiment import (add_runner_arguments, load_experiment_config,
                          parse_runner_arguments, test_best_checkpoint)
+from .memorisation_hook import MemorisationHook, memorisation_scalars
 
 install_atomic_local_backend()
 
 __all__ = [
     'AtomicCheckpointHook', 'AtomicLocalBackend', 'CPUAmpOptimWrapper',
-    'EpochSeedHook', 'add_runner_arguments', 'atomic_write', 'epoch_seed',
+    'EpochSeedHook', 'MemorisationHook', 'add_runner_arguments', 'atomic_write', 'epoch_seed',
     'install_atomic_local_backend', 'load_experiment_config',
+    'memorisation_scalars',
     'parse_runner_arguments', 'setup_cpu_distributed', 'test_best_checkpoint'
 ]

@@ -70,6 +70,28 @@ def test_captions_differ_exactly_at_flagged_pairs(build, clean):
             sorted(clean_captions))
 
 
+def test_clean_pairs_only_keeps_exactly_the_pairs_the_noise_left_clean(
+        build):
+    noisy = build(noise_rate=RATE, noise_seed=3)
+    oracle = build(noise_rate=RATE, noise_seed=3, clean_pairs_only=True)
+    expected = [item for item, flag in zip(_items(noisy), noisy.noisy_pairs)
+                if not flag]
+    kept = _items(oracle)
+    assert len(kept) == len(expected) == 12
+    for new_index, (item, before) in enumerate(zip(kept, expected)):
+        assert item['index'] == new_index  # renumbered, in order
+        for key in ('img_path', 'caption', 'pid', 'image_index'):
+            assert item[key] == before[key], key
+    assert not oracle.noisy_pairs.any() and len(oracle.noisy_pairs) == 12
+    assert oracle.metainfo['num_dropped_noisy_pairs'] == 12
+    assert oracle.metainfo['num_noisy_pairs'] == 0
+
+
+def test_clean_pairs_only_is_for_the_train_split(build):
+    with pytest.raises(ValueError, match='clean_pairs_only'):
+        build(split='val', clean_pairs_only=True)
+
+
 def test_same_seed_same_noise_other_seed_other_noise(build):
     first = build(noise_rate=RATE, noise_seed=3)
     again = build(noise_rate=RATE, noise_seed=3)

@@ -19,6 +19,7 @@ from amnsfw.datasets.synthpedes import generate_synthpedes
 from amnsfw.evaluation.functional.noise_detection import (auroc,
                                                           precision_at_k,
                                                           recall_at_k)
+from amnsfw.evaluation.pair_scoring import build_unaugmented_train_set
 from amnsfw.registry import DATASETS, MODELS
 from amnsfw.testing import quick_run_options
 
@@ -97,7 +98,7 @@ def test_rank_signal_matches_a_full_matrix_and_the_noise_flags(workspace):
     model = MODELS.build(Config.fromfile(ITC_CONFIG).model)
     model.load_state_dict(torch.load('itc.pth')['state_dict'])
     model.eval()
-    plain = find_noisy_pairs.build_train_dataset(noisy_config())
+    plain = build_unaugmented_train_set(noisy_config())
     items = [plain[i] for i in range(32)]
     with torch.no_grad():
         data = model.data_preprocessor(collate_person_search(items), False)
@@ -136,7 +137,7 @@ def test_loss_signal_is_the_in_batch_infonce_of_consecutive_pairs(
     model.load_state_dict(torch.load('itc.pth')['state_dict'])
     model.eval()
     tau = 1.0 / float(model.loss_heads[0].temperature().detach())
-    dataset = find_noisy_pairs.build_train_dataset(cfg)
+    dataset = build_unaugmented_train_set(cfg)
     for start in (0, 24):  # the first and the last batch of 8
         batch = collate_person_search(
             [dataset[i] for i in range(start, start + 8)])
@@ -171,26 +172,6 @@ def test_identity_infonce_limits():
     assert torch.allclose(loss, torch.zeros(5), atol=1e-6)
 
 
-def test_caption_ranks_in_chunks_equal_the_full_matrix(monkeypatch):
-    torch.manual_seed(0)
-    texts = {'global': torch.randn(11, 6), 'tse': torch.randn(11, 4)}
-    images = {'global': torch.randn(7, 6), 'tse': torch.randn(7, 4)}
-    images = {name: torch.cat([value, value[:1]]) for name, value in
-              images.items()}  # image 7 duplicates image 0: a tie
-    own = torch.tensor([0, 1, 2, 3, 4, 5, 6, 0, 7, 1, 2])
-    monkeypatch.setattr(find_noisy_pairs, 'auto_chunk_size', lambda g: 3)
-    ranks = find_noisy_pairs.caption_ranks(texts, images, own)
-    sims = sum(F.normalize(texts[n], dim=1) @ F.normalize(images[n], dim=1).T
-               for n in texts) / 2
-    for caption in range(11):
-        order = sims[caption].argsort(descending=True).tolist()
-        position = order.index(int(own[caption])) + 1
-        twin = {0: 7, 7: 0}.get(int(own[caption]))
-        if twin is not None:  # the tie counts against the pair
-            position = max(position, order.index(twin) + 1)
-        assert ranks[caption] == position
-
-
 def test_ccd_signal_on_rde_heads_is_the_consensus_posterior(workspace):
     from amnsfw_rde.hooks.consensus_division_hook import clean_labels
 
@@ -208,7 +189,7 @@ def test_ccd_signal_on_rde_heads_is_the_consensus_posterior(workspace):
     model.load_state_dict(torch.load('rde.pth')['state_dict'])
     model.eval()
     losses, _, _ = find_noisy_pairs.score_pairs(
-        model, find_noisy_pairs.build_train_dataset(cfg), 16, 0, 0.02)
+        model, build_unaugmented_train_set(cfg), 16, 0, 0.02)
     assert losses.shape == (32, 2)  # TAL on the global and TSE embeddings
     gmm = find_noisy_pairs.ccd_gmm(cfg)
     assert gmm == dict(max_iter=100, tol=1e-4, reg_covar=1e-6)  # the hook's
