@@ -3,6 +3,7 @@ import os.path as osp
 from typing import List
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -20,6 +21,20 @@ STATIC_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'static')
 def image_url(index: int) -> str:
     """URL of gallery image ``index``."""
     return f'/images/{index}'
+
+
+def printable(value: object) -> str:
+    """``value`` as text that UTF-8 can encode (a lone surrogate that JSON
+    let in becomes ``\\ud800``)."""
+    return str(value).encode('utf-8', 'backslashreplace').decode('utf-8')
+
+
+def validation_details(error: RequestValidationError) -> List[dict]:
+    """FastAPI's 422 details without the offending input: it may be
+    10,000 characters long or not encodable."""
+    return [dict(loc=[printable(part) for part in detail['loc']],
+                 msg=printable(detail['msg']), type=detail['type'])
+            for detail in error.errors()]
 
 
 def caption_model(caption: SplitCaption) -> Caption:
@@ -42,6 +57,12 @@ def create_app(service: SearchService) -> FastAPI:
         version=__version__,
         description='Text-to-image person search: rank a gallery of person '
         'images by a description.')
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request,
+                              error: RequestValidationError):
+        return JSONResponse(status_code=422,
+                            content=dict(detail=validation_details(error)))
 
     @app.exception_handler(QueryError)
     async def query_error(request: Request, error: QueryError):
