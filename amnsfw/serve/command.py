@@ -80,10 +80,12 @@ def build_service(args: argparse.Namespace) -> SearchService:
     """Check the arguments, load the model and index the gallery
     (progress on stderr)."""
     check_serve_args(args)
+    # A folder is checked before the model loads; a split needs its config.
+    gallery = gallery_from_dir(args.gallery_dir) if args.gallery_dir else None
     searcher, description = load_searcher(args.model, args.checkpoint,
                                           args.device)
-    gallery = (gallery_from_split(searcher.cfg, args.split, args.data_root)
-               if args.split else gallery_from_dir(args.gallery_dir))
+    if gallery is None:
+        gallery = gallery_from_split(searcher.cfg, args.split, args.data_root)
     print(f'indexing {len(gallery)} images ({gallery.description}) with '
           f'{description}', file=sys.stderr)
     return SearchService(searcher, gallery, description,
