@@ -6,10 +6,12 @@ from typing import Any, Optional, Tuple
 
 
 def request(url: str, payload: Optional[dict] = None,
-            method: Optional[str] = None) -> Tuple[int, Any, bytes]:
-    """Send a request; its status, decoded JSON (None if not JSON) and
-    raw body."""
-    data = None if payload is None else json.dumps(payload).encode()
+            method: Optional[str] = None,
+            data: Optional[bytes] = None) -> Tuple[int, Any, bytes]:
+    """Send a request (``payload`` as JSON, or raw ``data``); its status,
+    decoded JSON (None if not JSON) and raw body."""
+    if payload is not None:
+        data = json.dumps(payload).encode()
     call = urllib.request.Request(
         url, data=data, method=method,
         headers={'Content-Type': 'application/json'} if data else {})

@@ -73,8 +73,15 @@ def test_bad_searches_get_a_clear_4xx(server_url, payload, status):
     assert body['detail']
 
 
-def test_a_body_that_is_not_json_gets_422(server_url):
-    got, body, _ = request(server_url + '/search', method='POST')
+def test_a_long_query_is_not_echoed_back(server_url):
+    got, body, raw = request(server_url + '/search', dict(text='x' * 10000))
+    assert got == 422 and len(raw) < 500
+    assert 'at most 1000 characters' in body['detail'][0]['msg']
+
+
+@pytest.mark.parametrize('data', [None, b'{"text": "a man"', b'\xff\xfe'])
+def test_a_body_that_is_not_json_gets_422(server_url, data):
+    got, body, _ = request(server_url + '/search', method='POST', data=data)
     assert got == 422 and body['detail']
 
 
