@@ -38,6 +38,7 @@ def validation_details(error: RequestValidationError) -> List[dict]:
 
 
 def caption_model(caption: SplitCaption) -> Caption:
+    """A split caption as the API returns it."""
     return Caption(index=caption.index, text=caption.text, pid=caption.pid,
                    image_index=caption.image_index)
 

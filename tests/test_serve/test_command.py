@@ -1,10 +1,15 @@
 """``amnsfw serve``: its arguments, its errors, and what it serves."""
+from pathlib import Path
+
 import pytest
 from fastapi import FastAPI
 from PIL import Image
 
 from amnsfw.cli import build_parser, main
 from amnsfw.serve import command
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = str(REPO / 'configs' / 'itc' / 'itc_tinyclip_8e_synthpedes.py')
 
 
 def test_serve_binds_loopback_by_default():
@@ -34,10 +39,16 @@ def test_bad_input_exits_2_with_a_message(argv, message, capsys,
     assert message in capsys.readouterr().err
 
 
-def test_an_unknown_model_exits_2(capsys):
-    assert main(['serve', 'no-such-model', '--gallery-dir', '.']) == 2
-    assert 'neither a config file nor a model zoo entry' in (
-        capsys.readouterr().err)
+@pytest.mark.parametrize('model, message', [
+    (['no-such-model'], 'neither a config file nor a model zoo entry'),
+    ([CONFIG], 'give its CHECKPOINT too'),
+    ([CONFIG, 'no/such.pth'], 'checkpoint file not found'),
+    (['tinyclip-synthpedes', 'x.pth'], 'give no CHECKPOINT'),
+])
+def test_a_wrong_model_exits_2(model, message, capsys, monkeypatch):
+    monkeypatch.setattr(command.uvicorn, 'run', pytest.fail)
+    assert main(['serve', *model, '--gallery-dir', str(REPO / 'docs')]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_serve_indexes_the_folder_and_runs_uvicorn(tmp_path, capsys,
