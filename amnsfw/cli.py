@@ -1,5 +1,5 @@
 """The ``amnsfw`` command: inspect plugins, components and the model zoo;
-start a plugin."""
+start a plugin; serve a search page."""
 import argparse
 import sys
 from typing import List, Optional
@@ -8,6 +8,7 @@ from amnsfw.model_zoo import entry_table
 from amnsfw.plugin_template import KINDS, generate_plugin
 from amnsfw.plugins import component_owners, load_plugins
 from amnsfw.registry import REGISTRIES
+from amnsfw.serve.command import add_serve_command
 
 
 def _list_plugins(args: argparse.Namespace) -> int:
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='amnsfw',
         description='Inspect amnsfw plugins and registered components; '
-        'start a new plugin.')
+        'start a new plugin; serve a search page.')
     commands = parser.add_subparsers(dest='command', required=True)
     plugins = commands.add_parser(
         'plugins', help='list loaded plugins, their versions and components')
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         'from by absolute path (default: the configs/ folder of the '
         'checkout amnsfw is installed from)')
     new_plugin.set_defaults(run=_new_plugin)
+    add_serve_command(commands)
     return parser
 
 
