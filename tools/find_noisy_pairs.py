@@ -59,6 +59,7 @@ from PIL import Image, ImageOps
 from torch.utils.data import DataLoader
 
 from amnsfw.apis import TextImageSearcher
+from amnsfw.cli_errors import add_debug_argument, run_tool
 from amnsfw.datasets import (AnnotationError, PersonSearchDataset,
                              collate_person_search)
 from amnsfw.evaluation.functional.noise_detection import (auroc,
@@ -112,6 +113,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help="device of the model, e.g. 'cuda'")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     for name in ('top', 'batch_size'):
         value = getattr(args, name)
@@ -484,4 +486,4 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

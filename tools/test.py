@@ -5,10 +5,12 @@
 """
 import argparse
 import json
+import sys
 
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from amnsfw.cli_errors import run_tool
 from amnsfw.engine import (add_runner_arguments, load_experiment_config,
                            parse_runner_arguments, setup_cpu_distributed)
 
@@ -37,4 +39,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

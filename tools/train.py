@@ -8,10 +8,12 @@ selected checkpoint on the test split, once.
 """
 import argparse
 import json
+import sys
 
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from amnsfw.cli_errors import run_tool
 from amnsfw.engine import (add_runner_arguments, load_experiment_config,
                            parse_runner_arguments, setup_cpu_distributed,
                            test_best_checkpoint)
@@ -54,4 +56,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -9,10 +9,14 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from amnsfw.cli_errors import add_debug_argument
+from .read_config import read_config
+
 
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the arguments every runner tool takes: ``--work-dir``,
-    ``--cfg-options``, ``--launcher`` and the launcher's ``--local-rank``."""
+    ``--cfg-options``, ``--launcher``, the launcher's ``--local-rank`` and
+    ``--debug`` (:func:`~amnsfw.cli_errors.add_debug_argument`)."""
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. '
@@ -20,6 +24,7 @@ def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
 
 
 def parse_runner_arguments(parser: argparse.ArgumentParser,
@@ -56,7 +61,7 @@ def load_experiment_config(config: str,
     Returns:
         Config: The config to build a :class:`Runner` from.
     """
-    cfg = Config.fromfile(config)
+    cfg = read_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.launcher = launcher
