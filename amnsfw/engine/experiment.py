@@ -10,7 +10,9 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from amnsfw.cli_errors import add_debug_argument
+from amnsfw.errors import CheckpointError
 from .read_config import read_config
+from .resumable_checkpoint import checkpoint_problem, resumable_checkpoint
 
 
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,8 +53,10 @@ def load_experiment_config(config: str,
             Defaults to None.
         launcher (str): ``none``, ``pytorch`` or ``slurm``. Defaults to
             ``'none'``.
-        resume (str, optional): ``'auto'`` (latest checkpoint of the work
-            dir) or a checkpoint path. Defaults to None (start afresh).
+        resume (str, optional): ``'auto'`` (latest loadable checkpoint of
+            the work dir, :func:`~amnsfw.engine.resumable_checkpoint.
+            resumable_checkpoint`) or a checkpoint path. Defaults to None
+            (start afresh).
         amp (str, optional): Mixed precision in ``'bf16'`` or ``'fp16'``:
             MMEngine's ``AmpOptimWrapper`` (fp32 master weights, dynamic
             loss scaling) on GPUs, :class:`CPUAmpOptimWrapper` (bf16 only)
@@ -68,8 +72,11 @@ def load_experiment_config(config: str,
     cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(config))[0])
     if resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        cfg.resume, cfg.load_from = True, resumable_checkpoint(cfg.work_dir)
     elif resume:
+        problem = None if '://' in resume else checkpoint_problem(resume)
+        if problem is not None:
+            raise CheckpointError(f'cannot resume from {resume}: {problem}')
         cfg.resume, cfg.load_from = True, resume
     if amp:
         use_amp(cfg, amp)
