@@ -10,9 +10,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from amnsfw.cli_errors import add_debug_argument
-from amnsfw.errors import CheckpointError
 from .read_config import read_config
-from .resumable_checkpoint import checkpoint_problem, resumable_checkpoint
+from .resumable_checkpoint import require_loadable, resumable_checkpoint
 
 
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,9 +73,7 @@ def load_experiment_config(config: str,
     if resume == 'auto':
         cfg.resume, cfg.load_from = True, resumable_checkpoint(cfg.work_dir)
     elif resume:
-        problem = None if '://' in resume else checkpoint_problem(resume)
-        if problem is not None:
-            raise CheckpointError(f'cannot resume from {resume}: {problem}')
+        require_loadable(resume, 'resume from')
         cfg.resume, cfg.load_from = True, resume
     if amp:
         use_amp(cfg, amp)

@@ -47,6 +47,20 @@ def checkpoint_problem(path: str) -> Optional[str]:
     return None
 
 
+def require_loadable(path: str, purpose: str) -> None:
+    """Raise :class:`CheckpointError` unless the local checkpoint ``path``
+    can be loaded (remote ``scheme://`` paths are left to their loader).
+
+    Args:
+        path (str): The checkpoint.
+        purpose (str): What it is for, for the message (``'resume from'``,
+            ``'test'``).
+    """
+    problem = None if '://' in path else checkpoint_problem(path)
+    if problem is not None:
+        raise CheckpointError(f'cannot {purpose} {path}: {problem}')
+
+
 def step_checkpoints(work_dir: str) -> List[str]:
     """The work dir's ``epoch_N.pth`` / ``iter_N.pth``, newest first."""
     found = []
