@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from amnsfw.datasets import PersonRecord
+from amnsfw.cli_errors import run_tool
+from amnsfw.datasets import AnnotationError, PersonRecord
 from amnsfw.datasets.dataset_info import (KNOWN_SIZES, SplitSize,
                                           compare_with_known,
                                           format_comparison, resolve_type,
@@ -142,25 +143,19 @@ def test_tool_json_of_a_usable_set(synthpedes_root, capsys):
     assert report['images_checked'] is False
 
 
-def _run(*args, env=None):
-    return subprocess.run(
-        [sys.executable, TOOL, *args], capture_output=True, text=True,
-        env=dict(os.environ, **(env or {})), timeout=120)
-
-
-def test_tool_bad_annotation_is_one_line_and_status_2(tmp_path):
+def test_tool_bad_annotation_is_one_line_and_status_2(tmp_path,
+                                                      monkeypatch):
     (tmp_path / 'data_captions.json').write_text('[{"id": 1, "split": ')
-    result = _run('rstpreid', str(tmp_path))
+    monkeypatch.delenv('AMNSFW_DEBUG', raising=False)
+    result = subprocess.run([sys.executable, TOOL, 'rstpreid', str(tmp_path)],
+                            capture_output=True, text=True, timeout=120)
     assert result.returncode == 2, result.stderr
     assert 'Traceback' not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and 'is not valid JSON' in lines[0], lines
     assert lines[0].startswith('dataset_info.py: error: ')
-    debug = _run('rstpreid', str(tmp_path), '--debug')
-    assert debug.returncode == 1 and 'Traceback' in debug.stderr
-    assert 'AnnotationError' in debug.stderr
-    env = _run('rstpreid', str(tmp_path), env=dict(AMNSFW_DEBUG='1'))
-    assert 'Traceback' in env.stderr
+    with pytest.raises(AnnotationError, match='is not valid JSON'):
+        run_tool(_tool().main, ['rstpreid', str(tmp_path), '--debug'])
 
 
 def test_tool_unknown_data_set(tmp_path):

@@ -68,6 +68,6 @@ def test_stale_lock_is_taken_over_and_released_after_training(
         tmp_path, dead_pid, capsys):
     _lock_of(tmp_path, dead_pid)
     toy_runner(tmp_path).train()
-    assert f'taking over the stale lock' in capsys.readouterr().out
+    assert 'taking over the stale lock' in capsys.readouterr().out
     assert (tmp_path / 'epoch_1.pth').exists()
     assert not (tmp_path / LOCK_NAME).exists()
