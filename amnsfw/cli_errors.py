@@ -92,7 +92,7 @@ def run_tool(main: Callable[[List[str]], Any],
             raise
         if debug_requested(argv) and exit_.__cause__ is not None:
             raise exit_.__cause__ from None
-        print(exit_.code, file=sys.stderr)
+        print(f'{exit_.code} (--debug shows the traceback)', file=sys.stderr)
         return INPUT_ERROR_STATUS
     except Exception as error:  # noqa: BLE001 - re-raised unless known
         known = as_input_error(error)

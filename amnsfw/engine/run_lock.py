@@ -31,20 +31,26 @@ def process_alive(pid: int) -> bool:
 
 
 class RunLock:
-    """A lock file in a work dir holding the training's pid, host and start.
+    """A lock file in a work dir holding the training's pid, host, start
+    time and SLURM job id.
 
     :meth:`acquire` creates it atomically (``O_EXCL``). An existing lock of a
-    live process, or of another host (whose processes cannot be checked),
-    makes it raise :class:`RunLockedError` naming that process; a lock of
-    this host whose process is gone (a killed run) is stale and taken over
-    with a warning.
+    live process makes it raise :class:`RunLockedError` naming that process.
+    A stale lock is taken over with a warning: one of this host whose
+    process is gone (a killed run), one of the same SLURM job (a requeued
+    job, whose earlier incarnation SLURM has ended), or one of another host
+    (whose processes cannot be checked) that its holder has not refreshed
+    (:meth:`refresh`) for ``stale_after`` seconds.
 
     Args:
         work_dir (str): The run's work dir.
+        stale_after (float): Seconds without a refresh after which another
+            host's lock is stale. Defaults to 900.
     """
 
-    def __init__(self, work_dir: str) -> None:
+    def __init__(self, work_dir: str, stale_after: float = 900.0) -> None:
         self.path = osp.join(work_dir, LOCK_NAME)
+        self.stale_after = stale_after
         self.held = False
 
     def owner(self) -> Optional[dict]:
@@ -64,7 +70,8 @@ class RunLock:
         os.makedirs(osp.dirname(self.path), exist_ok=True)
         content = json.dumps(dict(
             pid=os.getpid(), host=socket.gethostname(),
-            started=time.strftime('%Y-%m-%dT%H:%M:%S%z')))
+            started=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+            slurm_job=os.environ.get('SLURM_JOB_ID')))
         for _ in range(3):
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
@@ -89,17 +96,22 @@ class RunLock:
             return
         pid, host = owner.get('pid'), owner.get('host')
         here = socket.gethostname()
-        # Unreadable, or this host's and its process is gone (or is this
-        # one: an earlier run of this process that raised).
-        stale = owner == {} or (host == here and isinstance(pid, int) and (
+        job = os.environ.get('SLURM_JOB_ID')
+        # Unreadable; this host's and its process is gone (or is this one:
+        # an earlier run of this process that raised); this SLURM job's
+        # earlier incarnation; or another host's, not refreshed for long.
+        stale = (owner == {} or (host == here and isinstance(pid, int) and (
             pid == os.getpid() or not process_alive(pid)))
+            or (job is not None and owner.get('slurm_job') == job)
+            or (host != here and self._age() > self.stale_after))
         if not stale:
             raise RunLockedError(
                 f'the work dir {osp.dirname(self.path)} is in use by another '
                 f'training: process {pid} on host {host}, started '
                 f'{owner.get("started", "?")} (lock file {self.path}); wait '
-                'for it, stop it, or train in another --work-dir; if that '
-                'process is gone, delete the lock file')
+                'for it, stop it, or train in another --work-dir (a lock of '
+                f'another host counts as stale {self.stale_after:.0f} s '
+                'after its last refresh)')
         print_log(
             f'taking over the stale lock {self.path} of process {pid} on '
             f'{host} (started {owner.get("started", "?")}), whose training '
@@ -108,6 +120,18 @@ class RunLock:
             os.remove(self.path)
         except FileNotFoundError:
             pass
+
+    def _age(self) -> float:
+        """Seconds since the lock was last written or refreshed."""
+        try:
+            return time.time() - os.path.getmtime(self.path)
+        except OSError:
+            return float('inf')
+
+    def refresh(self) -> None:
+        """Mark the lock as still held (its modification time)."""
+        if self.held:
+            os.utime(self.path)
 
     def release(self) -> None:
         """Delete the lock if this process holds it."""

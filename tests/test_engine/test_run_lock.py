@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -58,10 +59,29 @@ def test_second_training_refuses_naming_the_first(tmp_path, live_process):
         live_process)
 
 
-def test_lock_of_another_host_is_not_taken(tmp_path):
+def test_lock_of_another_host_is_taken_only_once_not_refreshed(tmp_path):
     _lock_of(tmp_path, 1, host='elsewhere.example')
     with pytest.raises(RunLockedError, match='on host elsewhere.example'):
-        RunLock(str(tmp_path)).acquire()
+        RunLock(str(tmp_path), stale_after=60).acquire()
+    an_hour_ago = time.time() - 3600
+    os.utime(tmp_path / LOCK_NAME, (an_hour_ago, an_hour_ago))
+    lock = RunLock(str(tmp_path), stale_after=60)
+    lock.acquire()
+    assert lock.owner()['pid'] == os.getpid()
+    os.utime(tmp_path / LOCK_NAME, (an_hour_ago, an_hour_ago))
+    lock.refresh()
+    assert time.time() - os.path.getmtime(tmp_path / LOCK_NAME) < 60
+
+
+def test_requeued_slurm_job_takes_over_its_own_lock(tmp_path, live_process,
+                                                    monkeypatch):
+    monkeypatch.setenv('SLURM_JOB_ID', '4242')
+    _lock_of(tmp_path, live_process, host='node-a.example')
+    (tmp_path / LOCK_NAME).write_text(json.dumps(dict(
+        json.loads((tmp_path / LOCK_NAME).read_text()), slurm_job='4242')))
+    RunLock(str(tmp_path)).acquire()
+    assert json.loads((tmp_path / LOCK_NAME).read_text())['pid'] == (
+        os.getpid())
 
 
 def test_stale_lock_is_taken_over_and_released_after_training(
