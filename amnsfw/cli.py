@@ -4,6 +4,8 @@ import argparse
 import sys
 from typing import List, Optional
 
+from amnsfw.cli_errors import (INPUT_ERROR_STATUS, add_debug_argument,
+                               run_tool)
 from amnsfw.model_zoo import entry_table
 from amnsfw.plugin_template import KINDS, generate_plugin
 from amnsfw.plugins import component_owners, load_plugins
@@ -44,8 +46,8 @@ def _new_plugin(args: argparse.Namespace) -> int:
     try:
         root = generate_plugin(args.name, args.kind, args.dest, args.configs)
     except (ValueError, OSError) as error:
-        print(f'amnsfw new-plugin: {error}', file=sys.stderr)
-        return 1
+        print(f'amnsfw new-plugin: error: {error}', file=sys.stderr)
+        return INPUT_ERROR_STATUS
     print(f'wrote {root}; install it with: pip install -e {root}')
     return 0
 
@@ -56,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog='amnsfw',
         description='Inspect amnsfw plugins and registered components; '
         'start a new plugin; serve a search page.')
+    add_debug_argument(parser)
     commands = parser.add_subparsers(dest='command', required=True)
     plugins = commands.add_parser(
         'plugins', help='list loaded plugins, their versions and components')
@@ -91,10 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    """Run the ``amnsfw`` command with ``argv`` (default: ``sys.argv``)."""
+def run(argv: List[str]) -> int:
+    """Parse ``argv`` and run the subcommand it names."""
     args = build_parser().parse_args(argv)
     return args.run(args)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the ``amnsfw`` command with ``argv`` (default: ``sys.argv``): an
+    input error ends in one line on stderr and status 2 (``--debug``: its
+    traceback)."""
+    return run_tool(run, argv, prog='amnsfw')
 
 
 if __name__ == '__main__':

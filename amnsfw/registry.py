@@ -23,10 +23,12 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import DefaultScope, Registry
 
+from amnsfw.errors import InputError
+
 SCOPE = 'amnsfw'
 
 
-class UnknownComponentError(KeyError):
+class UnknownComponentError(InputError, KeyError):
     """A config names a component that no registry of its kind holds."""
 
     def __str__(self) -> str:

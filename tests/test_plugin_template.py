@@ -102,7 +102,7 @@ def test_cli_writes_the_package(tmp_path, capsys):
     assert f'wrote {root}' in capsys.readouterr().out
     dataset = root / 'amnsfw_cli_made' / 'datasets' / 'cli_made_dataset.py'
     assert "ANN_FILE = 'cli_made.json'" in dataset.read_text()
-    assert main(['new-plugin', 'cli-made', '--dest', str(tmp_path)]) == 1
+    assert main(['new-plugin', 'cli-made', '--dest', str(tmp_path)]) == 2
     assert 'amnsfw-cli-made already exists' in capsys.readouterr().err
 
 

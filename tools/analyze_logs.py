@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from glob import escape, glob
 from typing import Dict, List, Optional, Sequence
 
+from amnsfw.cli_errors import add_debug_argument, run_tool
+
 #: Quantity groups, in subplot order, and the x axis each is drawn against.
 GROUPS = (('losses', 'iteration'), ('learning rate', 'iteration'),
           ('other training scalars', 'iteration'),
@@ -85,6 +87,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         f'{SUMMARY_KEY}')
     parser.add_argument('--out', default='analyze_logs.png',
                         help='PNG to write; defaults to analyze_logs.png')
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     if args.labels is not None and len(args.labels) != len(args.logs):
         parser.error(f'--labels needs one label per log: got '
@@ -322,4 +325,4 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Dict]:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -19,8 +19,10 @@ and ``merges.txt`` (a transformers CLIP checkpoint has them), or copy them
 into DST with ``--tokenizer-from``.
 """
 import argparse
+import sys
 from typing import List, Optional
 
+from amnsfw.cli_errors import add_debug_argument, run_tool
 from amnsfw.models.backbones.openai_clip_checkpoint import (
     TOKENIZER_FILES, convert_openai_clip, copy_tokenizer_files)
 
@@ -49,6 +51,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         metavar='FOLDER',
         help='also copy the tokenizer files found in FOLDER ('
         + ', '.join(TOKENIZER_FILES) + ') into DST')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -69,4 +72,4 @@ def main(argv: Optional[List[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -57,6 +57,7 @@ from mmengine.config import Config, DictAction
 from PIL import Image, ImageOps
 
 from amnsfw.apis import TextImageSearcher
+from amnsfw.cli_errors import add_debug_argument, run_tool
 from amnsfw.datasets import AnnotationError, PersonSearchDataset
 from amnsfw.evaluation.functional.noise_detection import (auroc,
                                                           descending_order,
@@ -111,6 +112,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help="device of the model, e.g. 'cuda'")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     for name in ('top', 'batch_size'):
         value = getattr(args, name)
@@ -401,4 +403,4 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

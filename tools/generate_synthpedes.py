@@ -15,8 +15,10 @@ An existing data set with the same parameters is reused; ``--force``
 regenerates it.
 """
 import argparse
+import sys
 from typing import List, Optional
 
+from amnsfw.cli_errors import add_debug_argument, run_tool
 from amnsfw.datasets.synthpedes import generate_synthpedes
 from amnsfw.datasets.synthpedes.generate import DEFAULT_FORMAT, FORMATS
 
@@ -56,6 +58,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         action='store_true',
         help='regenerate even if an identical data set '
         'exists')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -88,4 +91,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    raise SystemExit(main())
+    sys.exit(run_tool(main))

@@ -29,6 +29,7 @@ from mmengine.config import DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner, find_latest_checkpoint
 
+from amnsfw.cli_errors import add_debug_argument, run_tool
 from amnsfw.datasets.synthpedes import generate_synthpedes
 from amnsfw.datasets.synthpedes.pretrain_corpus import caption_sample
 from amnsfw.engine import load_experiment_config
@@ -71,6 +72,7 @@ def main(argv=None) -> dict:
     parser.add_argument('--zoo-dir', default=BUILTIN_ZOO_DIR,
                         help='folder the entry is written to')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     command = ' '.join(['python', 'tools/pretrain_synthpedes.py'] +
                        [shlex.quote(arg) for arg in (argv or sys.argv[1:])])
@@ -120,4 +122,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

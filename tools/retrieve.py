@@ -39,6 +39,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import sys
 import textwrap
 from typing import List, Optional, Sequence, Tuple
 
@@ -46,6 +47,7 @@ from mmengine.config import Config, DictAction
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from amnsfw.apis import TextImageSearcher
+from amnsfw.cli_errors import add_debug_argument, run_tool
 from amnsfw.datasets import AnnotationError
 from amnsfw.registry import DATASETS
 
@@ -91,6 +93,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='images encoded at a time')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     if args.data_root and not args.split:
         parser.error('--data-root needs --split')
@@ -269,4 +272,4 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -9,11 +9,13 @@ generator's oracle and chance.
 SynthPEDES is written to ``data/SynthPEDES`` (the path the config reads).
 """
 import argparse
+import sys
 import time
 
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
+from amnsfw.cli_errors import add_debug_argument, run_tool
 from amnsfw.datasets.synthpedes import generate_synthpedes
 from amnsfw.engine import load_experiment_config, test_best_checkpoint
 
@@ -49,6 +51,7 @@ def main(argv=None) -> dict:
     parser.add_argument('--work-dir', default='work_dirs/synthpedes_demo')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='config overrides, key=value')
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     start = time.time()
     summary = generate_synthpedes('data')
@@ -68,4 +71,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -5,10 +5,13 @@
 """
 import argparse
 import json
+import sys
 
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from amnsfw.cli_errors import run_tool
+from amnsfw.engine.resumable_checkpoint import require_loadable
 from amnsfw.engine import (add_runner_arguments, load_experiment_config,
                            parse_runner_arguments, setup_cpu_distributed)
 
@@ -23,6 +26,7 @@ def main(argv=None) -> dict:
     args = parse_runner_arguments(parser, argv)
     cfg = load_experiment_config(args.config, args.work_dir, args.cfg_options,
                                  args.launcher)
+    require_loadable(args.checkpoint, 'test')
     cfg.load_from = args.checkpoint
     setup_cpu_distributed(cfg)
     # `runner_type='FlexibleRunner'` (with a `strategy`: FSDP, DeepSpeed)
@@ -37,4 +41,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

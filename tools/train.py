@@ -11,10 +11,12 @@ correspondence papers, where memorised noise shows).
 """
 import argparse
 import json
+import sys
 
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from amnsfw.cli_errors import run_tool
 from amnsfw.engine import (add_runner_arguments, load_experiment_config,
                            parse_runner_arguments, setup_cpu_distributed,
                            test_best_checkpoint)
@@ -72,4 +74,4 @@ def write_metrics(runner: Runner, metrics: dict, path: str) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

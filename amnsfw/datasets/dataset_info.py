@@ -2,14 +2,19 @@
 
 Used by ``tools/dataset_info.py``; :data:`KNOWN_SIZES` are the published
 sizes of METHOD.md section 2 (train: identities / images / pairs; test and
-val: identities / gallery images / query captions).
+val: identities / gallery images / query captions). :func:`empty_splits`
+and :func:`image_problems` say whether a data set is usable at all.
 """
 import os.path as osp
-from typing import Dict, Iterable, List, NamedTuple, Optional
+import sys
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence
+
+from mmengine.utils import track_parallel_progress, track_progress
 
 from amnsfw.registry import DATASETS
 from .cuhk_pedes import CUHKPEDES
 from .person_search_dataset import PersonRecord
+from .transforms.load_person_image import ImageLoadError, LoadPersonImage
 
 
 class SplitSize(NamedTuple):
@@ -132,11 +137,63 @@ def compare_with_known(dataset_type: str,
     return [Comparison(s, stats.get(s), known.get(s)) for s in splits]
 
 
-def missing_images(reader, records: Iterable[PersonRecord]) -> List[str]:
-    """Image files of ``records`` that do not exist, in record order."""
+def empty_splits(reader, stats: Dict[str, SplitSize]) -> List[str]:
+    """Splits of the reader's format that have no record in the file (a
+    model cannot be trained, selected or tested without each of them)."""
+    return [split for split in reader.file_splits if split not in stats]
+
+
+class ImageProblem(NamedTuple):
+    """An image that a record names but that cannot be used."""
+
+    record: int
+    split: str
+    pid: int
+    path: str
+    problem: str
+
+
+def image_problem(path: str) -> Optional[str]:
+    """Why the image file ``path`` cannot be used, or None when it loads as
+    training loads it (:class:`~amnsfw.datasets.transforms.LoadPersonImage`:
+    missing, empty, undecodable or truncated files fail)."""
+    try:
+        LoadPersonImage()(dict(img_path=path))
+    except ImageLoadError as error:
+        return error.reason
+    return None
+
+
+def image_problems(reader, records: Sequence[PersonRecord],
+                   workers: int = 1) -> List[ImageProblem]:
+    """Decode every record's image; the ones that fail, in record order.
+
+    Args:
+        reader (PersonSearchDataset): The reader that parsed ``records``
+            (its ``data_prefix`` locates the images).
+        records (Sequence[PersonRecord]): All records, in file order (a
+            record's position is its index in the file).
+        workers (int): Decoding processes; a progress bar goes to stderr.
+            Defaults to 1.
+
+    Returns:
+        list[ImageProblem]: One per missing, empty or undecodable image.
+    """
     image_dir = reader.data_prefix['img_path']
-    paths = (osp.join(image_dir, r.img_path) for r in records)
-    return [path for path in paths if not osp.isfile(path)]
+    paths = [osp.join(image_dir, r.img_path) for r in records]
+    if not paths:
+        return []
+    if workers > 1:
+        problems = track_parallel_progress(
+            image_problem, paths, min(workers, len(paths)),
+            chunksize=max(1, len(paths) // (workers * 16)), file=sys.stderr)
+    else:
+        problems = track_progress(image_problem, paths, file=sys.stderr)
+    return [
+        ImageProblem(index, record.split, record.pid, path, problem)
+        for index, (record, path, problem) in enumerate(
+            zip(records, paths, problems)) if problem is not None
+    ]
 
 
 def _cell(size: Optional[SplitSize], field: str) -> str:

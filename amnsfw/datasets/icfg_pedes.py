@@ -6,7 +6,8 @@ from typing import Any, List, Optional, Sequence, Union
 
 from amnsfw.registry import DATASETS
 from .cuhk_pedes import CUHKPEDES
-from .person_search_dataset import TRAIN_SPLIT, PersonRecord
+from .person_search_dataset import (TRAIN_SPLIT, AnnotationError,
+                                    PersonRecord)
 
 VAL_SPLIT = 'val'
 
@@ -98,7 +99,7 @@ class ICFGPEDES(CUHKPEDES):
                 carve_val_identities(train_pids, self.val_ids,
                                      self.val_seed))
         except ValueError as error:
-            raise ValueError(f'{self.ann_file}: {error}') from error
+            raise AnnotationError(f'{self.ann_file}: {error}') from error
         self._metainfo['val_pids'] = sorted(val_pids)
         return [
             dataclasses.replace(r, split=VAL_SPLIT)

@@ -22,6 +22,7 @@ from mmengine.dataset import BaseDataset, Compose
 from mmengine.fileio import load
 from mmengine.logging import print_log
 
+from amnsfw.errors import InputError
 from amnsfw.registry import TRANSFORMS
 from .noisy_correspondence import (load_noise_index, make_noise_index,
                                    noisy_mask, num_noisy, save_noise_index)
@@ -62,7 +63,7 @@ def build_pipeline(transforms: Sequence[dict]) -> Compose:
     return Compose([TRANSFORMS.build(t) for t in transforms])
 
 
-class AnnotationError(ValueError):
+class AnnotationError(InputError, ValueError):
     """An annotation file or one of its records is malformed."""
 
 

@@ -9,10 +9,15 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from amnsfw.cli_errors import add_debug_argument
+from .read_config import read_config
+from .resumable_checkpoint import require_loadable, resumable_checkpoint
+
 
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the arguments every runner tool takes: ``--work-dir``,
-    ``--cfg-options``, ``--launcher`` and the launcher's ``--local-rank``."""
+    ``--cfg-options``, ``--launcher``, the launcher's ``--local-rank`` and
+    ``--debug`` (:func:`~amnsfw.cli_errors.add_debug_argument`)."""
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. '
@@ -20,6 +25,7 @@ def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm'])
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
 
 
 def parse_runner_arguments(parser: argparse.ArgumentParser,
@@ -46,8 +52,10 @@ def load_experiment_config(config: str,
             Defaults to None.
         launcher (str): ``none``, ``pytorch`` or ``slurm``. Defaults to
             ``'none'``.
-        resume (str, optional): ``'auto'`` (latest checkpoint of the work
-            dir) or a checkpoint path. Defaults to None (start afresh).
+        resume (str, optional): ``'auto'`` (latest loadable checkpoint of
+            the work dir, :func:`~amnsfw.engine.resumable_checkpoint.
+            resumable_checkpoint`) or a checkpoint path. Defaults to None
+            (start afresh).
         amp (str, optional): Mixed precision in ``'bf16'`` or ``'fp16'``:
             MMEngine's ``AmpOptimWrapper`` (fp32 master weights, dynamic
             loss scaling) on GPUs, :class:`CPUAmpOptimWrapper` (bf16 only)
@@ -56,15 +64,16 @@ def load_experiment_config(config: str,
     Returns:
         Config: The config to build a :class:`Runner` from.
     """
-    cfg = Config.fromfile(config)
+    cfg = read_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.launcher = launcher
     cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(config))[0])
     if resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        cfg.resume, cfg.load_from = True, resumable_checkpoint(cfg.work_dir)
     elif resume:
+        require_loadable(resume, 'resume from')
         cfg.resume, cfg.load_from = True, resume
     if amp:
         use_amp(cfg, amp)

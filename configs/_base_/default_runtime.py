@@ -14,6 +14,14 @@ default_hooks = dict(
     # Reseed the global generators per epoch: a resumed run repeats the
     # uninterrupted one exactly.
     epoch_seed=dict(type='EpochSeedHook'),
+    # Fail loudly, lose nothing (checks only: training numbers unchanged).
+    # One training per work dir; a killed run's lock is taken over.
+    run_lock=dict(type='RunLockHook'),
+    # A NaN / infinite loss, gradient or weight stops the run before it
+    # writes a checkpoint; with fp16 AMP, too many skipped steps do.
+    divergence=dict(type='DivergenceHook'),
+    # --resume from a checkpoint of another model stops, naming the keys.
+    checkpoint_match=dict(type='CheckpointMatchHook'),
 )
 
 env_cfg = dict(

@@ -26,7 +26,9 @@ def test_defaults_and_overrides():
 @pytest.mark.parametrize('resume, expected', [
     ('auto', (True, None)), ('ckpt.pth', (True, 'ckpt.pth')),
     (None, (False, None))])
-def test_resume(resume, expected):
+def test_resume(resume, expected, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    torch.save({}, 'ckpt.pth')
     cfg = load_experiment_config(CONFIG, work_dir='w', resume=resume)
     assert (cfg.resume, cfg.load_from) == expected
 

@@ -6,10 +6,11 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine.fileio import get
 
+from amnsfw.errors import InputError
 from amnsfw.registry import TRANSFORMS
 
 
-class ImageLoadError(OSError):
+class ImageLoadError(InputError, OSError):
     """An item's image file is missing, empty or cannot be decoded.
 
     Args:
@@ -17,15 +18,19 @@ class ImageLoadError(OSError):
         path (str, optional): The image file. Defaults to None.
         index (int, optional): The item's ``index``. Defaults to None.
         pid (int, optional): The item's person id. Defaults to None.
+        reason (str, optional): What is wrong with the file, without the
+            item (``'file not found'``...). Defaults to None.
     """
 
     def __init__(self, message: str, path: Optional[str] = None,
                  index: Optional[int] = None,
-                 pid: Optional[int] = None) -> None:
+                 pid: Optional[int] = None,
+                 reason: Optional[str] = None) -> None:
         super().__init__(message)
         self.path = path
         self.index = index
         self.pid = pid
+        self.reason = reason
 
 
 @TRANSFORMS.register_module()
@@ -56,7 +61,8 @@ class LoadPersonImage(BaseTransform):
         def fail(reason: str, cause: Optional[BaseException] = None):
             error = ImageLoadError(
                 f'cannot load image {path!r} of item index={index}, '
-                f'pid={pid}: {reason}', path=path, index=index, pid=pid)
+                f'pid={pid}: {reason}', path=path, index=index, pid=pid,
+                reason=reason)
             raise error from cause
 
         try:
