@@ -2,16 +2,21 @@
 on the same global batch: every loss head of the core and of the
 first-party plugins gives the same loss, the same gradients after DDP's
 average and the same weights after a few SGD steps; AMNS's EMA encoder is
-the same on both ranks. ``'local'`` (the peers' per-rank losses) does not.
-Also :func:`gather_rows` itself, with unequal shares."""
+the same on both ranks; RDE's clean-label division scores every pair as
+one process does. ``'local'`` (the peers' per-rank losses) does not. Also
+:func:`gather_rows` itself, with unequal shares."""
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 import torch.distributed as torch_dist
 import torch.multiprocessing as mp
+from amnsfw_rde.hooks import ConsensusDivisionHook
+from torch.utils.data import DataLoader
 
+from amnsfw.datasets.collate import collate_person_search
 from amnsfw.datasets.samplers import IdentityBalancedSampler
 from amnsfw.engine.cpu_distributed import CPUDistributedDataParallel
 from amnsfw.models.retrievers.gather_pairs import gather_rows, share_sizes
@@ -142,6 +147,20 @@ def train(model, pairs: PairSet, batch_size: int) -> dict:
     return record
 
 
+def ccd_losses(model, pairs: PairSet, batch_size: int) -> dict:
+    """``pair index -> TAL losses`` as RDE's clean-label division scores
+    the pairs before an epoch (each rank its share of each batch)."""
+    images = (pairs.images * 40 + 128).clamp(0, 255).to(torch.uint8)
+    items = [dict(img=images[i], text_ids=pairs.text['text_ids'][i],
+                  text_mask=pairs.text['text_mask'][i],
+                  pid=int(pairs.pids[i]), index=i) for i in range(len(pairs))]
+    runner = SimpleNamespace(train_dataloader=DataLoader(
+        items, batch_size=batch_size, collate_fn=collate_person_search))
+    heads = [head for head in model.loss_heads
+             if hasattr(head, 'per_pair_loss')]
+    return ConsensusDivisionHook()._score(runner, model, heads, seed=0)
+
+
 def gather_unequal_shares(rank: int) -> dict:
     """Rank 0 holds 3 rows, rank 1 holds 2; the loss weighs the 5 gathered
     rows by 1..5."""
@@ -161,6 +180,9 @@ def train_on_rank(rank: int, folder: str) -> None:
             model = build(folder, setup)
             results[setup] = train(model, PairSet(model.tokenizer),
                                    RANK_BATCH)
+        model = build(folder, 'rde')
+        results['ccd'] = ccd_losses(model, PairSet(model.tokenizer),
+                                    RANK_BATCH)
         local = build(folder, 'core', loss_batch='local')
         results['core_local'] = train(local, PairSet(local.tokenizer),
                                       RANK_BATCH)
@@ -188,6 +210,21 @@ def test_gather_rows_with_unequal_shares(two_ranks):
         # weight of each.
         own = weights[:3] if rank == 0 else weights[3:]
         assert torch.equal(result['gather']['grad'], WORLD_SIZE * own)
+
+
+def test_clean_label_division_scores_pairs_as_one_process(two_ranks):
+    folder, ranks = two_ranks
+    torch.set_num_threads(1)
+    model = build(folder, 'rde')
+    single = ccd_losses(model, PairSet(model.tokenizer),
+                        WORLD_SIZE * RANK_BATCH)
+    assert len(single) == NUM_IDS * NUM_INSTANCES
+    for rank in ranks:
+        # Every rank scores the whole global batch of its shares.
+        assert rank['ccd'].keys() == single.keys()
+        for index, losses in single.items():
+            assert_near(torch.tensor(rank['ccd'][index]),
+                        torch.tensor(losses), f'CCD loss of pair {index}')
 
 
 def test_two_processes_train_as_one(two_ranks):
