@@ -20,9 +20,16 @@ class IdentityBalancedSampler(Sampler):
     its ``n`` items without replacement (the last group topped up with
     distinct repeats of the identity's items where it has enough), so every
     item is seen at least once per epoch.
-    Under DDP the groups are split evenly across ranks, identical on all
-    ranks for an epoch (the seed is synchronised), and the surplus groups
-    that would leave ranks unequal are dropped for that epoch.
+    Under DDP every rank draws the same groups for an epoch (the seed is
+    synchronised) and rank ``r`` of ``W`` takes groups ``r, r + W, r + 2W,
+    ...``; the surplus groups that would leave ranks unequal are dropped for
+    that epoch. So with a per-rank batch of ``P * num_instances`` items the
+    ranks' b-th batches together hold exactly the groups of the b-th batch
+    of ``W * P * num_instances`` items that one process draws with the same
+    seed, whatever ``W`` (in rank order rather than drawing order, which the
+    batch-wide losses do not depend on): gathered across ranks
+    (``TextImageRetriever(loss_batch='global')``), the global batch is the
+    single-process one.
 
     Args:
         dataset: A data set whose ``get_data_info(i)['pid']`` is the person

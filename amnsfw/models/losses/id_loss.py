@@ -26,6 +26,10 @@ class IDLoss(nn.Module):
         weight (float): Factor on the loss. Defaults to 1.0.
     """
 
+    #: Scores each pair on its own: under DDP it sees this rank's pairs
+    #: (the retriever gathers nothing for it).
+    scores_single_pairs = True
+
     def __init__(self, num_classes: int, embed_dim: int,
                  weight: float = 1.0) -> None:
         super().__init__()

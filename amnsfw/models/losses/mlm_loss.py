@@ -54,6 +54,10 @@ class MLMLoss(nn.Module):
             match ``MaskCaptionTokens``' label. Defaults to -100.
     """
 
+    #: Scores each pair on its own: under DDP it sees this rank's pairs
+    #: (the retriever gathers nothing for it).
+    scores_single_pairs = True
+
     def __init__(self,
                  vocab_size: int,
                  image_width: int,

@@ -7,10 +7,13 @@ from torch import nn
 
 from amnsfw.registry import (BACKBONES, EMBEDDING_HEADS, LOSSES, MASKERS,
                              MODELS, TOKENIZERS)
+from .gather_pairs import distributed_world_size, gather_pair_features
 from .model_facts import build_with_model_facts
 
 #: The name of the encoders' own projected features among the embeddings.
 GLOBAL = 'global'
+#: Which batch the batch-wide loss heads compare under DDP.
+LOSS_BATCHES = ('global', 'local')
 
 
 @MODELS.register_module()
@@ -32,6 +35,17 @@ class TextImageRetriever(BaseModel):
     item's features are ``{'global': ..., name: ...}``; the metric averages
     their similarities.
 
+    Under DDP with ``loss_batch='global'`` the loss heads that compare the
+    pairs of a batch with each other see the whole global batch: every
+    rank's embeddings and per-pair data (person ids, indices,
+    ``pair_weights``), gathered once per step by :meth:`batch_features`,
+    with gradients flowing back to each rank's own rows. Heads that score
+    each pair on its own (class attribute ``scores_single_pairs = True``:
+    ``IDLoss``, ``MLMLoss``) see this rank's features, token states
+    included. Either way the gradients, after DDP averages them, are those
+    of one process training on the global batch
+    (:mod:`~amnsfw.models.retrievers.gather_pairs`).
+
     Args:
         tokenizer (dict): Caption tokenizer config; sizes the text encoder.
         image_encoder (dict): Image backbone config.
@@ -47,6 +61,11 @@ class TextImageRetriever(BaseModel):
         num_classes (int, optional): Training identities, for heads that
             classify them (``IDLoss``); data set configs give it as
             ``num_train_ids``. Defaults to None.
+        loss_batch (str): ``'global'``: under DDP the batch-wide loss heads
+            compare all ranks' pairs, so results do not depend on the
+            number of processes; ``'local'``: each rank's pairs only, as
+            IRRA and RDE train (for reproducing them). The same with one
+            process. Defaults to ``'global'``.
         data_preprocessor (dict): Defaults to
             ``PersonSearchDataPreprocessor`` with CLIP statistics.
         init_cfg (dict, optional): MMEngine initialisation config.
@@ -65,6 +84,7 @@ class TextImageRetriever(BaseModel):
                  embedding_heads: Optional[Mapping[str, dict]] = None,
                  masker: dict = dict(type='IdentityMasker'),
                  num_classes: Optional[int] = None,
+                 loss_batch: str = 'global',
                  data_preprocessor: dict = dict(
                      type='PersonSearchDataPreprocessor'),
                  init_cfg: Optional[dict] = None) -> None:
@@ -72,6 +92,10 @@ class TextImageRetriever(BaseModel):
         # a runner too.
         super().__init__(data_preprocessor=MODELS.build(data_preprocessor),
                          init_cfg=init_cfg)
+        if loss_batch not in LOSS_BATCHES:
+            raise ValueError(f'loss_batch must be one of {LOSS_BATCHES}, '
+                             f'got {loss_batch!r}')
+        self.loss_batch = loss_batch
         self.tokenizer = TOKENIZERS.build(tokenizer)
         self.image_encoder = BACKBONES.build(image_encoder)
         self.text_encoder = BACKBONES.build(
@@ -134,9 +158,11 @@ class TextImageRetriever(BaseModel):
              data_samples: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Every loss head's terms on a batch of aligned pairs."""
         features = self.encode_pairs(inputs, data_samples)
+        batch = self.batch_features(features)
         losses: Dict[str, torch.Tensor] = {}
         for head in self.loss_heads:
-            terms = head(features)
+            terms = head(features if getattr(head, 'scores_single_pairs',
+                                             False) else batch)
             clash = losses.keys() & terms.keys()
             if clash:
                 raise KeyError(f'loss heads return the same terms {clash}; '
@@ -162,6 +188,22 @@ class TextImageRetriever(BaseModel):
                                                features['text_embeds']),
             features)
         return features
+
+    def batch_features(self, features: Dict[str, torch.Tensor]
+                       ) -> Dict[str, torch.Tensor]:
+        """The features the batch-wide loss heads see: under DDP with
+        ``loss_batch='global'``, every rank's embeddings and per-pair data
+        in rank order (see
+        :func:`~amnsfw.models.retrievers.gather_pairs.gather_pair_features`;
+        one all-gather per entry); otherwise ``features`` itself. Every rank
+        must call it, with the same keys.
+
+        Args:
+            features (dict): From :meth:`encode_pairs`.
+        """
+        if self.loss_batch == 'local' or distributed_world_size() == 1:
+            return features
+        return gather_pair_features(features)
 
     def predict(self, inputs: Dict[str, torch.Tensor],
                 data_samples: Dict[str, torch.Tensor]) -> List[dict]:

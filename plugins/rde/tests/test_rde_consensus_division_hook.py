@@ -135,6 +135,9 @@ class SignalModel(BaseModel):
         self.scored += data_samples['image_index'].tolist()
         return dict(data_samples, signal=inputs['signal'])
 
+    def batch_features(self, features):
+        return features
+
 
 def signal_data(num_pairs=240, seed=0):
     rng = np.random.default_rng(seed)

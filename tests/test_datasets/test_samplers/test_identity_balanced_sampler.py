@@ -67,3 +67,33 @@ def test_ranks_split_the_same_epoch_evenly_without_overlap(monkeypatch):
 def test_num_instances_must_be_positive():
     with pytest.raises(ValueError, match='num_instances'):
         IdentityBalancedSampler(FakeDataset(), num_instances=0, seed=0)
+
+
+class ManyPeople(FakeDataset):
+    """27 people with 1 to 7 items each: 105 items, 60 groups of 2."""
+
+    def __init__(self):
+        self.pids = [pid for pid in range(27) for _ in range(1 + pid % 7)]
+
+
+def test_ranks_batches_together_are_the_single_process_batch(monkeypatch):
+    # 2 ranks of 3 groups (6 items) per batch against one process with 6
+    # groups per batch: batch b of both ranks holds exactly the pairs of
+    # the single process's batch b, for every full batch of the epoch.
+    dataset, k, rank_batch = ManyPeople(), 2, 6
+    module = 'amnsfw.datasets.samplers.identity_balanced_sampler.'
+    monkeypatch.setattr(module + 'get_dist_info', lambda: (0, 1))
+    single = list(IdentityBalancedSampler(dataset, k, seed=7))
+    ranks = []
+    for rank in range(2):
+        monkeypatch.setattr(module + 'get_dist_info',
+                            lambda rank=rank: (rank, 2))
+        ranks.append(list(IdentityBalancedSampler(dataset, k, seed=7)))
+    global_batch = 2 * rank_batch
+    full_batches = len(single) // global_batch
+    assert full_batches == min(len(r) for r in ranks) // rank_batch == 10
+    for b in range(full_batches):
+        gathered = sum((r[b * rank_batch:(b + 1) * rank_batch]
+                        for r in ranks), [])
+        expected = single[b * global_batch:(b + 1) * global_batch]
+        assert sorted(gathered) == sorted(expected)

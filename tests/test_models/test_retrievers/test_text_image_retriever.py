@@ -236,3 +236,18 @@ def test_mlm_ids_are_encoded_for_the_loss_heads(model):
     inputs['mlm_ids'] = inputs['text_ids'].clone()
     model(inputs, samples, mode='loss')
     assert torch.allclose(seen['mlm_text_tokens'], seen['text_tokens'])
+
+
+def test_loss_batch_is_checked(cfg):
+    cfg['loss_batch'] = 'rank'
+    with pytest.raises(ValueError, match="loss_batch.*'rank'"):
+        MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('loss_batch', ['global', 'local'])
+def test_one_process_loss_heads_see_the_batch_itself(cfg, loss_batch):
+    # Without DDP there is nothing to gather: 'global' trains exactly as
+    # before it existed.
+    model = MODELS.build(dict(cfg, loss_batch=loss_batch))
+    features = model.encode_pairs(*three_pairs(model))
+    assert model.batch_features(features) is features

@@ -170,8 +170,11 @@ class ConsensusDivisionHook(Hook):
     Scoring takes the training set once, through a loader with the train
     loader's batch size, collate function and workers, shuffled like RDE's
     (seeded with ``seed`` + epoch; per-pair TAL depends on the batch's other
-    pairs), and sharded across ranks under DDP. The losses are gathered on
-    rank 0, which must see every pair (an unseen pair is an error, never
+    pairs), and sharded across ranks under DDP. Each rank scores the
+    features the loss heads train on (the model's ``batch_features``): with
+    the retriever's ``loss_batch='global'`` those of the whole global batch,
+    so a pair's loss is the one a single process with the same global batch
+    size gives it. The losses are gathered on rank 0, which must see every pair (an unseen pair is an error, never
     a silently dropped one), computes the weights and sends them to every
     rank. When the data set has ``noisy_pairs`` (known noise, for reports
     only), the precision and recall of the clean calls, overall and per
@@ -306,8 +309,8 @@ class ConsensusDivisionHook(Hook):
             with torch.no_grad(), precision:
                 for batch in self._loader(runner, seed):
                     data = model.data_preprocessor(batch, True)
-                    features = model.encode_pairs(data['inputs'],
-                                                  data['data_samples'])
+                    features = model.batch_features(model.encode_pairs(
+                        data['inputs'], data['data_samples']))
                     losses = torch.stack(
                         [head.per_pair_loss(features).float()
                          for head in heads], dim=1).cpu().tolist()
