@@ -1,0 +1,183 @@
+"""Ranks of the relevant gallery items, counted without sorting a row.
+
+Ranking metrics need only the ranks of a query's few relevant items, and the
+rank of an item is one plus the number of items scored above it. Counting
+those items for R thresholds per row takes a few linear passes over the
+row instead of an O(G log G) sort (the peers argsort every row):
+
+1. every score goes to one of ``num_bins`` equal-width bins spanning its
+   row's range; the binning is monotone, so an item in a higher bin than a
+   threshold's scores above it and one in a lower bin below it;
+2. a per-row histogram of the bins, summed from the top, counts the items
+   in higher bins for every threshold at once;
+3. only the items that share a bin with a threshold (a few per bin) are
+   compared with it exactly.
+
+Every step is a torch op on the scores' device, so the same code runs on a
+GPU.
+"""
+from typing import Optional, Tuple
+
+import torch
+from torch import Tensor
+
+#: Most bins per row of :func:`count_at_least`: enough that few items share
+#: a threshold's bin, few enough that the (C, bins) tables stay small.
+MAX_BINS = 4096
+#: Items per bin on average when the row is short enough to want fewer.
+ITEMS_PER_BIN = 4
+
+
+def count_at_least(scores: Tensor,
+                   thresholds: Tensor,
+                   num_bins: Optional[int] = None) -> Tensor:
+    """For each row, how many scores are at least each of its thresholds.
+
+    ``counts[c, r] = #{g : scores[c, g] >= thresholds[c, r]}``, exactly
+    (ties count), in O(G + R * G / num_bins) per row.
+
+    Args:
+        scores (Tensor): (C, G) finite float scores.
+        thresholds (Tensor): (C, R) finite thresholds of the same dtype.
+        num_bins (int, optional): Bins per row, at least 2. Defaults to
+            ``G / ITEMS_PER_BIN``, within ``[2, MAX_BINS]``.
+
+    Returns:
+        Tensor: (C, R) int64 counts.
+    """
+    num_rows, num_items = scores.shape
+    device = scores.device
+    if num_bins is None:
+        num_bins = max(2, min(MAX_BINS, num_items // ITEMS_PER_BIN))
+    # Bins 1 .. num_bins - 1 span [lowest threshold, row maximum]; bin 0
+    # collects what lies below, which no threshold can count. Only
+    # monotonicity matters for exactness: a subtraction, a multiplication
+    # by a positive number, a clamp and truncating a non-negative value
+    # each keep the order of their inputs.
+    lowest = thresholds.amin(dim=1)
+    span = (scores.amax(dim=1) - lowest).clamp_(min=0.)
+    scale = ((num_bins - 1) / span).nan_to_num_(1., 1., 1.)
+    low = lowest - span / (num_bins - 1)
+    low, scale = low[:, None], scale[:, None]
+
+    def to_bins(values: Tensor) -> Tensor:
+        shifted = (values - low).mul_(scale)
+        return shifted.clamp_(0., num_bins - 1).long()
+
+    bins = to_bins(scores)
+    # Ascending thresholds: those sharing a bin are neighbours.
+    thresholds, order = thresholds.sort(dim=1)
+    threshold_bins = to_bins(thresholds)
+    histogram = torch.zeros(num_rows, num_bins, dtype=torch.int64,
+                            device=device)
+    histogram.scatter_add_(
+        1, bins,
+        torch.ones(1, 1, dtype=torch.int64, device=device).expand_as(bins))
+    # Items in a strictly higher bin than the threshold's.
+    counts = num_items - histogram.cumsum_(1).gather(1, threshold_bins)
+    counts += _count_same_bin(scores, bins, thresholds, threshold_bins,
+                              num_bins)
+    return counts.scatter(1, order, counts)
+
+
+def _count_same_bin(scores: Tensor, bins: Tensor, thresholds: Tensor,
+                    threshold_bins: Tensor, num_bins: int) -> Tensor:
+    """For each threshold, the scores in its own bin that are at least it.
+
+    Args:
+        scores (Tensor): (C, G) scores.
+        bins (Tensor): (C, G) int64 bin of each score.
+        thresholds (Tensor): (C, R) thresholds, ascending per row.
+        threshold_bins (Tensor): (C, R) int64 bin of each threshold.
+        num_bins (int): Bins per row.
+
+    Returns:
+        Tensor: (C, R) int64 counts.
+    """
+    num_rows, num_thresholds = thresholds.shape
+    device = scores.device
+    # first[c, b]: index of row c's first threshold in bin b or above.
+    per_bin = torch.zeros(num_rows, num_bins + 1, dtype=torch.int64,
+                          device=device)
+    per_bin.scatter_add_(1, threshold_bins + 1,
+                         torch.ones_like(threshold_bins))
+    first = per_bin.cumsum_(1)
+    shares_a_bin = first[:, 1:] > first[:, :-1]
+    flat = shares_a_bin.gather(1, bins).view(-1).nonzero().squeeze(1)
+    rows = flat // scores.shape[1]
+    candidate_bins = bins.view(-1)[flat]
+    candidate_scores = scores.reshape(-1)[flat]
+    flat_first = first.view(-1)
+    start = flat_first[rows * (num_bins + 1) + candidate_bins]
+    stop = flat_first[rows * (num_bins + 1) + candidate_bins + 1]
+    flat_thresholds = thresholds.reshape(-1)
+    counts = torch.zeros(num_rows * num_thresholds, dtype=torch.int64,
+                         device=device)
+    # Most bins hold one threshold; ties and close scores hold a few.
+    for offset in range(int((stop - start).max()) if len(flat) else 0):
+        slot = start + offset
+        inside = slot < stop
+        slot = rows * num_thresholds + slot.clamp_(max=num_thresholds - 1)
+        hit = inside & (candidate_scores >= flat_thresholds[slot])
+        counts += torch.bincount(slot[hit], minlength=counts.numel())
+    return counts.view(num_rows, num_thresholds)
+
+
+def relevant_items(query_pids: Tensor,
+                   gallery_pids: Tensor) -> Tuple[Tensor, Tensor]:
+    """Gallery indices of each query's relevant items (same person id).
+
+    Args:
+        query_pids (Tensor): (Q,) integer person ids.
+        gallery_pids (Tensor): (G,) integer person ids, on the same device.
+
+    Returns:
+        Tuple[Tensor, Tensor]: ``index`` (Q, R) int64, R the largest
+        relevant count, each row's relevant gallery indices, padded by
+        repeating its last one (0 for a query with none); ``num_relevant``
+        (Q,) int64.
+    """
+    order = gallery_pids.argsort(stable=True)
+    sorted_pids = gallery_pids[order]
+    first = torch.searchsorted(sorted_pids, query_pids)
+    num_relevant = torch.searchsorted(sorted_pids, query_pids,
+                                      right=True) - first
+    width = max(int(num_relevant.max()), 1) if len(query_pids) else 1
+    offsets = torch.arange(width, device=query_pids.device)
+    slots = first[:, None] + torch.minimum(
+        offsets, (num_relevant[:, None] - 1).clamp(min=0))
+    index = order[slots.clamp(max=max(len(order) - 1, 0))]
+    return index, num_relevant
+
+
+def pessimistic_ranks(scores: Tensor, index: Tensor,
+                      num_relevant: Tensor) -> Tensor:
+    """Pessimistic 1-based ranks of each row's relevant items, ascending.
+
+    The k-th relevant item by descending score has rank
+    ``k + #{irrelevant items with score >= its score}``: among equal scores
+    irrelevant items come first.
+
+    Args:
+        scores (Tensor): (C, G) finite scores.
+        index (Tensor): (C, R) gallery indices of the relevant items, as
+            :func:`relevant_items` pads them.
+        num_relevant (Tensor): (C,) int64 real entries of each row of
+            ``index``, each at least 1.
+
+    Returns:
+        Tensor: (C, R) int64 ranks, ascending per row; entries past a row's
+        ``num_relevant`` are meaningless.
+    """
+    width = index.shape[1]
+    valid = torch.arange(width, device=scores.device) < num_relevant[:, None]
+    relevant_scores = scores.gather(1, index)
+    # Padding sorts last and is never counted as a relevant item.
+    relevant_scores = relevant_scores.masked_fill(~valid, float('-inf'))
+    relevant_scores = relevant_scores.sort(dim=1, descending=True).values
+    finite = relevant_scores.masked_fill(~valid, 0.)
+    all_at_least = count_at_least(scores, finite)
+    relevant_at_least = ((relevant_scores[:, None, :] >= finite[:, :, None])
+                         & valid[:, None, :]).sum(dim=2)
+    positions = torch.arange(1, width + 1, device=scores.device)
+    return positions + all_at_least - relevant_at_least
