@@ -151,9 +151,13 @@ def _normalized_pair(
 
 def _mean_cosine(query: Dict[str, Tensor],
                  gallery: Dict[str, Tensor]) -> Tensor:
-    """Mean over embeddings of the dot products of normalised features."""
-    return sum(value @ gallery[name].T
-               for name, value in query.items()) / len(query)
+    """Mean over embeddings of the dot products of normalised features,
+    accumulated in one (Q, G) buffer."""
+    (first, *others) = query
+    sims = query[first] @ gallery[first].T
+    for name in others:
+        sims.addmm_(query[name], gallery[name].T)
+    return sims.div_(len(query)) if others else sims
 
 
 def similarity(query_feats: Features, gallery_feats: Features) -> Tensor:

@@ -39,8 +39,8 @@ def count_at_least(scores: Tensor,
     Args:
         scores (Tensor): (C, G) finite float scores.
         thresholds (Tensor): (C, R) finite thresholds of the same dtype.
-        num_bins (int, optional): Bins per row, at least 2. Defaults to
-            ``G / ITEMS_PER_BIN``, within ``[2, MAX_BINS]``.
+        num_bins (int, optional): Bins per row, at least 3. Defaults to
+            ``G / ITEMS_PER_BIN``, within ``[3, MAX_BINS]``.
 
     Returns:
         Tensor: (C, R) int64 counts.
@@ -48,16 +48,17 @@ def count_at_least(scores: Tensor,
     num_rows, num_items = scores.shape
     device = scores.device
     if num_bins is None:
-        num_bins = max(2, min(MAX_BINS, num_items // ITEMS_PER_BIN))
+        num_bins = max(3, min(MAX_BINS, num_items // ITEMS_PER_BIN))
     # Bins 1 .. num_bins - 1 span [lowest threshold, row maximum]; bin 0
-    # collects what lies below, which no threshold can count. Only
-    # monotonicity matters for exactness: a subtraction, a multiplication
-    # by a positive number, a clamp and truncating a non-negative value
-    # each keep the order of their inputs.
+    # collects what lies well below (the lowest threshold sits half a bin
+    # above bin 0's edge, whatever the rounding), which no threshold counts.
+    # Only monotonicity matters for exactness: a subtraction, a
+    # multiplication by a positive number, a clamp and truncating a
+    # non-negative value each keep the order of their inputs.
     lowest = thresholds.amin(dim=1)
     span = (scores.amax(dim=1) - lowest).clamp_(min=0.)
-    scale = ((num_bins - 1) / span).nan_to_num_(1., 1., 1.)
-    low = lowest - span / (num_bins - 1)
+    scale = ((num_bins - 2) / span).nan_to_num_(1., 1., 1.)
+    low = lowest - 1.5 / scale
     low, scale = low[:, None], scale[:, None]
 
     def to_bins(values: Tensor) -> Tensor:
@@ -68,13 +69,13 @@ def count_at_least(scores: Tensor,
     # Ascending thresholds: those sharing a bin are neighbours.
     thresholds, order = thresholds.sort(dim=1)
     threshold_bins = to_bins(thresholds)
-    histogram = torch.zeros(num_rows, num_bins, dtype=torch.int64,
+    histogram = torch.zeros(num_rows, num_bins, dtype=torch.int32,
                             device=device)
     histogram.scatter_add_(
         1, bins,
-        torch.ones(1, 1, dtype=torch.int64, device=device).expand_as(bins))
+        torch.ones(1, 1, dtype=torch.int32, device=device).expand_as(bins))
     # Items in a strictly higher bin than the threshold's.
-    counts = num_items - histogram.cumsum_(1).gather(1, threshold_bins)
+    counts = num_items - histogram.cumsum_(1).gather(1, threshold_bins).long()
     counts += _count_same_bin(scores, bins, thresholds, threshold_bins,
                               num_bins)
     return counts.scatter(1, order, counts)
@@ -107,19 +108,24 @@ def _count_same_bin(scores: Tensor, bins: Tensor, thresholds: Tensor,
     rows = flat // scores.shape[1]
     candidate_bins = bins.view(-1)[flat]
     candidate_scores = scores.reshape(-1)[flat]
-    flat_first = first.view(-1)
-    start = flat_first[rows * (num_bins + 1) + candidate_bins]
-    stop = flat_first[rows * (num_bins + 1) + candidate_bins + 1]
+    # Each candidate's thresholds are slots start .. stop - 1 of the
+    # flattened (C, R) thresholds.
+    where = rows * (num_bins + 1) + candidate_bins
+    row_start = rows * num_thresholds
+    slot = first.view(-1)[where] + row_start
+    stop = first.view(-1)[where + 1] + row_start
     flat_thresholds = thresholds.reshape(-1)
     counts = torch.zeros(num_rows * num_thresholds, dtype=torch.int64,
                          device=device)
-    # Most bins hold one threshold; ties and close scores hold a few.
-    for offset in range(int((stop - start).max()) if len(flat) else 0):
-        slot = start + offset
-        inside = slot < stop
-        slot = rows * num_thresholds + slot.clamp_(max=num_thresholds - 1)
-        hit = inside & (candidate_scores >= flat_thresholds[slot])
+    # Most bins hold one threshold; ties and close scores hold a few, so
+    # fewer candidates remain at each step.
+    while len(slot):
+        hit = candidate_scores >= flat_thresholds[slot]
         counts += torch.bincount(slot[hit], minlength=counts.numel())
+        slot += 1
+        more = slot < stop
+        slot, stop, candidate_scores = (slot[more], stop[more],
+                                        candidate_scores[more])
     return counts.view(num_rows, num_thresholds)
 
 

@@ -44,7 +44,7 @@ def tied_features(num, generator, dim=12):
     return feats
 
 
-@pytest.mark.parametrize('num_bins', [None, 2, 3, 64])
+@pytest.mark.parametrize('num_bins', [None, 3, 4, 64])
 def test_counts_equal_a_direct_comparison_with_ties(num_bins):
     generator = torch.Generator().manual_seed(0)
     scores = torch.randint(0, 5, (7, 50), generator=generator).float() / 4
