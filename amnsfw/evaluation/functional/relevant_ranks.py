@@ -97,23 +97,19 @@ def _count_same_bin(scores: Tensor, bins: Tensor, thresholds: Tensor,
     """
     num_rows, num_thresholds = thresholds.shape
     device = scores.device
-    # first[c, b]: index of row c's first threshold in bin b or above.
-    per_bin = torch.zeros(num_rows, num_bins + 1, dtype=torch.int64,
-                          device=device)
-    per_bin.scatter_add_(1, threshold_bins + 1,
-                         torch.ones_like(threshold_bins))
-    first = per_bin.cumsum_(1)
-    shares_a_bin = first[:, 1:] > first[:, :-1]
+    shares_a_bin = torch.zeros(num_rows, num_bins, dtype=torch.bool,
+                               device=device)
+    shares_a_bin.scatter_(1, threshold_bins, True)
     flat = shares_a_bin.gather(1, bins).view(-1).nonzero().squeeze(1)
     rows = flat // scores.shape[1]
-    candidate_bins = bins.view(-1)[flat]
     candidate_scores = scores.reshape(-1)[flat]
-    # Each candidate's thresholds are slots start .. stop - 1 of the
-    # flattened (C, R) thresholds.
-    where = rows * (num_bins + 1) + candidate_bins
-    row_start = rows * num_thresholds
-    slot = first.view(-1)[where] + row_start
-    stop = first.view(-1)[where + 1] + row_start
+    # (row, bin) as one ascending integer key: a candidate's thresholds are
+    # slots start .. stop - 1 of the flattened (C, R) thresholds.
+    row_offsets = torch.arange(num_rows, device=device)[:, None] * num_bins
+    threshold_keys = (threshold_bins + row_offsets).view(-1)
+    candidate_keys = bins.view(-1)[flat] + rows * num_bins
+    slot = torch.searchsorted(threshold_keys, candidate_keys)
+    stop = torch.searchsorted(threshold_keys, candidate_keys, right=True)
     flat_thresholds = thresholds.reshape(-1)
     counts = torch.zeros(num_rows * num_thresholds, dtype=torch.int64,
                          device=device)
