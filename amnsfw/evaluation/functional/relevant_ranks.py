@@ -6,9 +6,10 @@ those items for R thresholds per row takes a few linear passes over the
 row instead of an O(G log G) sort (the peers argsort every row):
 
 1. every score goes to one of ``num_bins`` equal-width bins spanning its
-   row's range; the binning is monotone, so an item in a higher bin than a
-   threshold's scores above it and one in a lower bin below it;
-2. a per-row histogram of the bins, summed from the top, counts the items
+   row from the lowest threshold to the top; the binning is monotone, so
+   an item in a higher bin than a threshold's scores above it and one in a
+   lower bin below it;
+2. the cumulative sum of a per-row histogram of the bins counts the items
    in higher bins for every threshold at once;
 3. only the items that share a bin with a threshold (a few per bin) are
    compared with it exactly.
@@ -173,13 +174,16 @@ def pessimistic_ranks(scores: Tensor, index: Tensor,
     """
     width = index.shape[1]
     valid = torch.arange(width, device=scores.device) < num_relevant[:, None]
-    relevant_scores = scores.gather(1, index)
-    # Padding sorts last and is never counted as a relevant item.
-    relevant_scores = relevant_scores.masked_fill(~valid, float('-inf'))
-    relevant_scores = relevant_scores.sort(dim=1, descending=True).values
-    finite = relevant_scores.masked_fill(~valid, 0.)
-    all_at_least = count_at_least(scores, finite)
-    relevant_at_least = ((relevant_scores[:, None, :] >= finite[:, :, None])
-                         & valid[:, None, :]).sum(dim=2)
+    # Descending relevant scores; padding (-inf) sorts last.
+    descending = scores.gather(1, index).masked_fill(
+        ~valid, float('-inf')).sort(dim=1, descending=True).values
+    # Padded thresholds repeat the row's lowest real one.
+    lowest = descending.gather(1, (num_relevant - 1)[:, None])
+    thresholds = torch.where(valid, descending, lowest)
+    all_at_least = count_at_least(scores, thresholds)
+    # Relevant scores >= each threshold, by a binary search in the row's
+    # ascending negated scores (padding becomes +inf, never counted).
+    relevant_at_least = torch.searchsorted(-descending, -thresholds,
+                                           right=True)
     positions = torch.arange(1, width + 1, device=scores.device)
     return positions + all_at_least - relevant_at_least
