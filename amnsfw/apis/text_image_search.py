@@ -96,7 +96,7 @@ class TextImageSearcher:
             ImageLoadError: If an image file is missing or unreadable.
         """
         features = self._encode_gallery(images_or_paths, batch_size,
-                                        progress)
+                                        progress, first_index=0)
         self.gallery_index = GalleryIndex(GalleryIndex.dims_of(features),
                                           self.fingerprint, self.index_kind)
         self.gallery_index.add(features)
@@ -114,7 +114,8 @@ class TextImageSearcher:
         if self.gallery_index is None:
             return self.index(images_or_paths, batch_size, progress)
         features = self._encode_gallery(images_or_paths, batch_size,
-                                        progress)
+                                        progress,
+                                        len(self.gallery_index))
         self.gallery_index.add(features)
         return features
 
@@ -137,20 +138,20 @@ class TextImageSearcher:
         return self.gallery_index
 
     def _encode_gallery(self, images_or_paths: Sequence[GalleryImage],
-                        batch_size: int,
-                        progress: bool) -> Dict[str, torch.Tensor]:
-        """Features of gallery images, encoded in batches."""
+                        batch_size: int, progress: bool,
+                        first_index: int) -> Dict[str, torch.Tensor]:
+        """Features of gallery images, encoded in batches; the first image
+        takes gallery index ``first_index``."""
         images = list(images_or_paths)
         if not images:
             raise ValueError('the gallery to index is empty: give at least '
                              'one image')
-        offset = len(self.gallery_index) if self.gallery_index else 0
         bar = ProgressBar(len(images), file=sys.stderr) if progress else None
         chunks = []
         for start in range(0, len(images), batch_size):
             batch = images[start:start + batch_size]
             pixels = torch.stack([
-                self._prepare(image, offset + start + number)
+                self._prepare(image, first_index + start + number)
                 for number, image in enumerate(batch)
             ])
             chunks.append(self._encode(dict(images=pixels), 'image'))
