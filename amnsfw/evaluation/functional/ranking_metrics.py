@@ -9,13 +9,14 @@ relevant items are counted, without sorting a row
 sizes the chunks to a memory budget (:func:`auto_chunk_size`): on a GPU,
 half of its free memory.
 """
-from typing import Dict, Mapping, Sequence, Tuple, Union
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from amnsfw.evaluation.functional.relevant_ranks import (pessimistic_ranks,
+from amnsfw.evaluation.functional.relevant_ranks import (CountingBuffers,
+                                                         pessimistic_ranks,
                                                          relevant_items)
 
 #: One (N, D) embedding matrix, or several by name (e.g. RDE's
@@ -150,11 +151,12 @@ def _normalized_pair(
 
 
 def _mean_cosine(query: Dict[str, Tensor],
-                 gallery: Dict[str, Tensor]) -> Tensor:
+                 gallery: Dict[str, Tensor],
+                 out: Optional[Tensor] = None) -> Tensor:
     """Mean over embeddings of the dot products of normalised features,
-    accumulated in one (Q, G) buffer."""
+    accumulated in one (Q, G) buffer (``out`` if given)."""
     (first, *others) = query
-    sims = query[first] @ gallery[first].T
+    sims = torch.mm(query[first], gallery[first].T, out=out)
     for name in others:
         sims.addmm_(query[name], gallery[name].T)
     return sims.div_(len(query)) if others else sims
@@ -266,15 +268,20 @@ def retrieval_metrics(query_feats: Features,
 
     hits = {k: 0 for k in ks}
     ap_sum = inp_sum = 0.
+    # Buffers made once: fresh (C, G) tensors per chunk would cost more
+    # than the arithmetic on them (page faults).
+    rows = min(chunk_size, num_queries)
+    sims_buffer = torch.empty(rows, num_gallery, device=device)
+    buffers = CountingBuffers.empty(rows, num_gallery, device)
     for start in range(0, num_queries, chunk_size):
         stop = min(start + chunk_size, num_queries)
         chunk = {name: value[start:stop] for name, value in query.items()}
-        sims = _mean_cosine(chunk, gallery)
+        sims = _mean_cosine(chunk, gallery, sims_buffer[:stop - start])
         chunk_relevant = num_relevant[start:stop]
         width = int(chunk_relevant.max())
         ranks = pessimistic_ranks(sims, index[start:stop, :width],
-                                  chunk_relevant)
-        del sims
+                                  chunk_relevant,
+                                  buffers.rows(stop - start))
         valid = torch.arange(width, device=device) < chunk_relevant[:, None]
         for k in ks:
             hits[k] += int((ranks[:, 0] <= k).sum())

@@ -17,6 +17,7 @@ row instead of an O(G log G) sort (the peers argsort every row):
 Every step is a torch op on the scores' device, so the same code runs on a
 GPU.
 """
+from dataclasses import dataclass
 from typing import Optional, Tuple
 
 import torch
@@ -29,9 +30,42 @@ MAX_BINS = 4096
 ITEMS_PER_BIN = 4
 
 
+@dataclass
+class CountingBuffers:
+    """(C, G) work buffers of :func:`count_at_least`, kept across chunks.
+
+    Allocating them afresh for every chunk costs more than the arithmetic
+    on a CPU (the pages of a big new tensor fault in one by one), so a
+    caller ranking many chunks makes them once (:meth:`empty`) and passes
+    :meth:`rows` of them.
+    """
+    #: float32 scores shifted and scaled into bin units.
+    shifted: Tensor
+    #: int64 bin of each score.
+    bins: Tensor
+    #: bool: the score shares a bin with a threshold.
+    shares: Tensor
+
+    @classmethod
+    def empty(cls, num_rows: int, num_items: int,
+              device: torch.device) -> 'CountingBuffers':
+        """Uninitialised buffers for up to ``num_rows`` rows."""
+        shape = (num_rows, num_items)
+        return cls(torch.empty(shape, device=device),
+                   torch.empty(shape, dtype=torch.int64, device=device),
+                   torch.empty(shape, dtype=torch.bool, device=device))
+
+    def rows(self, num_rows: int) -> 'CountingBuffers':
+        """The first ``num_rows`` rows (contiguous views)."""
+        return CountingBuffers(self.shifted[:num_rows],
+                               self.bins[:num_rows],
+                               self.shares[:num_rows])
+
+
 def count_at_least(scores: Tensor,
                    thresholds: Tensor,
-                   num_bins: Optional[int] = None) -> Tensor:
+                   num_bins: Optional[int] = None,
+                   buffers: Optional[CountingBuffers] = None) -> Tensor:
     """For each row, how many scores are at least each of its thresholds.
 
     ``counts[c, r] = #{g : scores[c, g] >= thresholds[c, r]}``, exactly
@@ -42,12 +76,16 @@ def count_at_least(scores: Tensor,
         thresholds (Tensor): (C, R) finite thresholds of the same dtype.
         num_bins (int, optional): Bins per row, at least 3. Defaults to
             ``G / ITEMS_PER_BIN``, within ``[3, MAX_BINS]``.
+        buffers (CountingBuffers, optional): Work buffers of the scores'
+            shape and device. Defaults to new ones.
 
     Returns:
         Tensor: (C, R) int64 counts.
     """
     num_rows, num_items = scores.shape
     device = scores.device
+    if buffers is None:
+        buffers = CountingBuffers.empty(num_rows, num_items, device)
     if num_bins is None:
         num_bins = max(3, min(MAX_BINS, num_items // ITEMS_PER_BIN))
     # Bins 1 .. num_bins - 1 span [lowest threshold, row maximum]; bin 0
@@ -62,14 +100,16 @@ def count_at_least(scores: Tensor,
     low = lowest - 1.5 / scale
     low, scale = low[:, None], scale[:, None]
 
-    def to_bins(values: Tensor) -> Tensor:
-        shifted = (values - low).mul_(scale)
-        return shifted.clamp_(0., num_bins - 1).long()
+    def to_bins(values: Tensor, shifted: Tensor, bins: Tensor) -> Tensor:
+        torch.sub(values, low, out=shifted)
+        shifted.mul_(scale).clamp_(0., num_bins - 1)
+        return bins.copy_(shifted)  # truncates, as .long() does
 
-    bins = to_bins(scores)
+    bins = to_bins(scores, buffers.shifted, buffers.bins)
     # Ascending thresholds: those sharing a bin are neighbours.
     thresholds, order = thresholds.sort(dim=1)
-    threshold_bins = to_bins(thresholds)
+    threshold_bins = to_bins(thresholds, torch.empty_like(thresholds),
+                             torch.empty_like(order))
     histogram = torch.zeros(num_rows, num_bins, dtype=torch.int32,
                             device=device)
     histogram.scatter_add_(
@@ -78,12 +118,13 @@ def count_at_least(scores: Tensor,
     # Items in a strictly higher bin than the threshold's.
     counts = num_items - histogram.cumsum_(1).gather(1, threshold_bins).long()
     counts += _count_same_bin(scores, bins, thresholds, threshold_bins,
-                              num_bins)
+                              num_bins, buffers.shares)
     return counts.scatter(1, order, counts)
 
 
 def _count_same_bin(scores: Tensor, bins: Tensor, thresholds: Tensor,
-                    threshold_bins: Tensor, num_bins: int) -> Tensor:
+                    threshold_bins: Tensor, num_bins: int,
+                    shares: Tensor) -> Tensor:
     """For each threshold, the scores in its own bin that are at least it.
 
     Args:
@@ -92,6 +133,7 @@ def _count_same_bin(scores: Tensor, bins: Tensor, thresholds: Tensor,
         thresholds (Tensor): (C, R) thresholds, ascending per row.
         threshold_bins (Tensor): (C, R) int64 bin of each threshold.
         num_bins (int): Bins per row.
+        shares (Tensor): (C, G) bool work buffer.
 
     Returns:
         Tensor: (C, R) int64 counts.
@@ -101,7 +143,8 @@ def _count_same_bin(scores: Tensor, bins: Tensor, thresholds: Tensor,
     shares_a_bin = torch.zeros(num_rows, num_bins, dtype=torch.bool,
                                device=device)
     shares_a_bin.scatter_(1, threshold_bins, True)
-    flat = shares_a_bin.gather(1, bins).view(-1).nonzero().squeeze(1)
+    torch.gather(shares_a_bin, 1, bins, out=shares)
+    flat = shares.view(-1).nonzero().squeeze(1)
     rows = flat // scores.shape[1]
     candidate_scores = scores.reshape(-1)[flat]
     # (row, bin) as one ascending integer key: a candidate's thresholds are
@@ -112,17 +155,22 @@ def _count_same_bin(scores: Tensor, bins: Tensor, thresholds: Tensor,
     slot = torch.searchsorted(threshold_keys, candidate_keys)
     stop = torch.searchsorted(threshold_keys, candidate_keys, right=True)
     flat_thresholds = thresholds.reshape(-1)
-    counts = torch.zeros(num_rows * num_thresholds, dtype=torch.int64,
-                         device=device)
-    # Most bins hold one threshold; ties and close scores hold a few, so
-    # fewer candidates remain at each step.
-    while len(slot):
-        hit = candidate_scores >= flat_thresholds[slot]
-        counts += torch.bincount(slot[hit], minlength=counts.numel())
-        slot += 1
-        more = slot < stop
-        slot, stop, candidate_scores = (slot[more], stop[more],
-                                        candidate_scores[more])
+    # A candidate counts for the thresholds of its bin that it reaches: a
+    # run of slots from start, as they ascend. Most bins hold one
+    # threshold; the few candidates in bins with more step through them.
+    reached = (candidate_scores >= flat_thresholds[slot]).long()
+    several = (stop - slot > 1).nonzero().squeeze(1)
+    for step in range(1, int((stop - slot).max()) if len(slot) else 0):
+        inside = slot[several] + step < stop[several]
+        several = several[inside]
+        reached[several] += (candidate_scores[several] >= flat_thresholds[
+            slot[several] + step]).long()
+    # +1 at the run's first slot, -1 after its last; a cumulative sum
+    # turns the runs into counts (runs never cross a row).
+    size = num_rows * num_thresholds + 1
+    counts = (torch.bincount(slot, minlength=size) -
+              torch.bincount(slot + reached, minlength=size)).cumsum_(0)
+    counts = counts[:-1]
     return counts.view(num_rows, num_thresholds)
 
 
@@ -153,8 +201,11 @@ def relevant_items(query_pids: Tensor,
     return index, num_relevant
 
 
-def pessimistic_ranks(scores: Tensor, index: Tensor,
-                      num_relevant: Tensor) -> Tensor:
+def pessimistic_ranks(
+        scores: Tensor,
+        index: Tensor,
+        num_relevant: Tensor,
+        buffers: Optional[CountingBuffers] = None) -> Tensor:
     """Pessimistic 1-based ranks of each row's relevant items, ascending.
 
     The k-th relevant item by descending score has rank
@@ -167,6 +218,8 @@ def pessimistic_ranks(scores: Tensor, index: Tensor,
             :func:`relevant_items` pads them.
         num_relevant (Tensor): (C,) int64 real entries of each row of
             ``index``, each at least 1.
+        buffers (CountingBuffers, optional): Work buffers of
+            :func:`count_at_least`. Defaults to new ones.
 
     Returns:
         Tensor: (C, R) int64 ranks, ascending per row; entries past a row's
@@ -180,7 +233,7 @@ def pessimistic_ranks(scores: Tensor, index: Tensor,
     # Padded thresholds repeat the row's lowest real one.
     lowest = descending.gather(1, (num_relevant - 1)[:, None])
     thresholds = torch.where(valid, descending, lowest)
-    all_at_least = count_at_least(scores, thresholds)
+    all_at_least = count_at_least(scores, thresholds, buffers=buffers)
     # Relevant scores >= each threshold, by a binary search in the row's
     # ascending negated scores (padding becomes +inf, never counted).
     relevant_at_least = torch.searchsorted(-descending, -thresholds,
