@@ -26,10 +26,10 @@ Features = Union[Tensor, Mapping[str, Tensor]]
 ChunkSize = Union[int, str]
 
 #: Peak bytes per (query, gallery) pair of one ranked chunk: the float32
-#: similarities (4), a float32 temporary and the int64 bins of
+#: similarities (4) and the buffers of
 #: :func:`~amnsfw.evaluation.functional.relevant_ranks.count_at_least`
-#: (4 + 8), its bool candidate mask (1), plus a margin for a second
-#: embedding's similarities.
+#: (float32 shifted scores 4, int64 bins 8, bool candidate mask 1), plus a
+#: margin for the candidates and a second embedding's product.
 RANKING_BYTES_PER_PAIR = 24
 #: Share of a GPU's free memory that one chunk's buffers may take.
 GPU_MEMORY_SHARE = 0.5
