@@ -2,6 +2,7 @@
 import os
 import os.path as osp
 import sys
+from functools import cached_property
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -69,11 +70,17 @@ class TextImageSearcher:
             len(transforms))
         self.memory_pipeline = build_pipeline(transforms[num_loaders:])
         self.index_kind = index_kind
-        #: Identifies the weights and preprocessing that made the gallery.
-        self.fingerprint = model_fingerprint(self.model, transforms)
+        self._transforms = transforms
         #: The indexed gallery; None until :meth:`index` or
         #: :meth:`load_index`.
         self.gallery_index: Optional[GalleryIndex] = None
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Identifies the weights and image preprocessing that embed the
+        gallery (:func:`~amnsfw.apis.model_fingerprint.model_fingerprint`),
+        hashed on first use."""
+        return model_fingerprint(self.model, self._transforms)
 
     def index(self, images_or_paths: Sequence[GalleryImage],
               batch_size: int = 64,
