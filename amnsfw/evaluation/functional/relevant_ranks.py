@@ -47,11 +47,12 @@ class CountingBuffers:
     shares: Tensor
 
     @classmethod
-    def empty(cls, num_rows: int, num_items: int,
-              device: torch.device) -> 'CountingBuffers':
-        """Uninitialised buffers for up to ``num_rows`` rows."""
+    def empty(cls, num_rows: int, num_items: int, device: torch.device,
+              dtype: torch.dtype = torch.float32) -> 'CountingBuffers':
+        """Uninitialised buffers for up to ``num_rows`` rows of scores of
+        ``dtype``."""
         shape = (num_rows, num_items)
-        return cls(torch.empty(shape, device=device),
+        return cls(torch.empty(shape, dtype=dtype, device=device),
                    torch.empty(shape, dtype=torch.int64, device=device),
                    torch.empty(shape, dtype=torch.bool, device=device))
 
@@ -77,7 +78,7 @@ def count_at_least(scores: Tensor,
         num_bins (int, optional): Bins per row, at least 3. Defaults to
             ``G / ITEMS_PER_BIN``, within ``[3, MAX_BINS]``.
         buffers (CountingBuffers, optional): Work buffers of the scores'
-            shape and device. Defaults to new ones.
+            shape, dtype and device. Defaults to new ones.
 
     Returns:
         Tensor: (C, R) int64 counts.
@@ -85,12 +86,19 @@ def count_at_least(scores: Tensor,
     num_rows, num_items = scores.shape
     device = scores.device
     if buffers is None:
-        buffers = CountingBuffers.empty(num_rows, num_items, device)
+        buffers = CountingBuffers.empty(num_rows, num_items, device,
+                                        scores.dtype)
+    # Scores and thresholds must be binned by the very same float ops.
+    if not thresholds.dtype == buffers.shifted.dtype == scores.dtype:
+        raise ValueError(
+            f'scores, thresholds and buffers must share a dtype, got '
+            f'{scores.dtype}, {thresholds.dtype} and '
+            f'{buffers.shifted.dtype}')
     if num_bins is None:
         num_bins = max(3, min(MAX_BINS, num_items // ITEMS_PER_BIN))
     # Bins 1 .. num_bins - 1 span [lowest threshold, row maximum]; bin 0
-    # collects what lies well below (the lowest threshold sits half a bin
-    # above bin 0's edge, whatever the rounding), which no threshold counts.
+    # collects what lies well below (the lowest threshold sits mid-bin 1,
+    # whatever the rounding), which no threshold counts.
     # Only monotonicity matters for exactness: a subtraction, a
     # multiplication by a positive number, a clamp and truncating a
     # non-negative value each keep the order of their inputs.

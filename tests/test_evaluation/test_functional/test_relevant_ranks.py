@@ -58,6 +58,16 @@ def test_counts_equal_a_direct_comparison_with_ties(num_bins):
     assert torch.equal(counts, expected)
 
 
+def test_counts_in_double_precision_and_dtype_mismatch():
+    generator = torch.Generator().manual_seed(2)
+    scores = torch.randn(3, 300, generator=generator, dtype=torch.float64)
+    thresholds = scores[:, ::30]
+    expected = (scores[:, :, None] >= thresholds[:, None, :]).sum(dim=1)
+    assert torch.equal(count_at_least(scores, thresholds), expected)
+    with pytest.raises(ValueError, match='must share a dtype'):
+        count_at_least(scores.float(), thresholds)
+
+
 def test_counts_of_continuous_scores_in_a_long_row():
     generator = torch.Generator().manual_seed(1)
     scores = torch.randn(5, 20_000, generator=generator)
