@@ -13,13 +13,26 @@ images, those of the caption's person, are then known::
         work_dirs/itc_tinyclip_8e_synthpedes/best_retrieval_R1_epoch_30.pth \\
         --split test --query-index 0 7 42 --topk 5
 
+Keep the gallery's index between runs (a big gallery is embedded once;
+images new to the folder are added to it; an index made by other weights
+is refused)::
+
+    python tools/retrieve.py CONFIG CHECKPOINT --gallery-dir photos/ \
+        --index-dir work_dirs/photos_index --query "a man in a grey coat"
+
 Usage::
 
     python tools/retrieve.py CONFIG CHECKPOINT
         (--gallery-dir DIR | --split {val,test} [--data-root R])
         (--query TEXT ... | --query-file FILE | --query-index N ...)
         [--topk 10] [--out-dir DIR] [--device cpu] [--batch-size 64]
+        [--index-dir DIR] [--index-kind {flat,ivf,hnsw}]
         [--cfg-options key=value ...]
+
+The gallery is searched through a FAISS index whose inner product is the
+evaluation's similarity: exact (``flat``, the default), or approximate
+(``ivf``, ``hnsw``) for millions of images. ``--topk`` may not exceed the
+gallery's size.
 
 Prints each query's top-k images with their scores (the evaluation's
 similarity: cosine, averaged over the model's named embeddings) and writes
@@ -47,6 +60,7 @@ from mmengine.config import Config, DictAction
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from amnsfw.apis import TextImageSearcher
+from amnsfw.apis.gallery_index import INDEX_KINDS
 from amnsfw.cli_errors import add_debug_argument, run_tool
 from amnsfw.datasets import AnnotationError
 from amnsfw.registry import DATASETS
@@ -56,6 +70,8 @@ IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 #: Size of one image of a result grid, and of its frame, in pixels.
 TILE_SIZE = (96, 192)
 FRAME = 4
+#: The file of an index folder that lists its images in index order.
+GALLERY_FILE = 'gallery.json'
 RELEVANT_COLOUR = (30, 160, 60)
 IRRELEVANT_COLOUR = (210, 40, 40)
 
@@ -91,6 +107,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help="device of the model, e.g. 'cuda'")
     parser.add_argument('--batch-size', type=int, default=64,
                         help='images encoded at a time')
+    parser.add_argument('--index-dir', metavar='DIR',
+                        help="keep the gallery's index here: load it if "
+                        'present (refused if another model made it), add '
+                        'the gallery images it lacks, save it')
+    parser.add_argument('--index-kind', choices=INDEX_KINDS, default='flat',
+                        help='a new index: exact (flat) or approximate '
+                        '(ivf, hnsw). Defaults to flat.')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
     add_debug_argument(parser)
@@ -132,6 +155,35 @@ def read_queries(path: str) -> List[str]:
         raise FileNotFoundError(f'query file {path} has no query (every '
                                 'line is blank)')
     return texts
+
+
+def update_index(searcher: TextImageSearcher, directory: str,
+                 paths: List[str], batch_size: int) -> List[str]:
+    """Load the index kept in ``directory`` if there is one, add the
+    gallery images it lacks and save it back; returns the indexed image
+    paths in index order."""
+    listing = osp.join(directory, GALLERY_FILE)
+    indexed: List[str] = []
+    if osp.isfile(listing):
+        searcher.load_index(directory)
+        with open(listing, encoding='utf-8') as file:
+            indexed = json.load(file)['paths']
+        gone = sorted(set(indexed) - set(paths))
+        if gone:
+            raise ValueError(
+                f'the index in {directory} holds {len(gone)} images that '
+                f'are not in this gallery, e.g. {gone[0]}; delete '
+                f'{directory} to rebuild it')
+    known = set(indexed)
+    new = [path for path in paths if path not in known]
+    if new:
+        searcher.add(new, batch_size=batch_size)
+        indexed += new
+        searcher.save_index(directory)
+        with open(listing, 'w', encoding='utf-8') as file:
+            json.dump(dict(paths=indexed), file, indent=1)
+    print(f'index {directory}: {len(indexed)} images, {len(new)} added')
+    return indexed
 
 
 def split_items(cfg: Config, split: str,
@@ -231,8 +283,15 @@ def run(args: argparse.Namespace) -> dict:
         texts = args.query or read_queries(args.query_file)
         chosen = [None] * len(texts)
 
-    searcher = TextImageSearcher(cfg, args.checkpoint, device=args.device)
-    searcher.index(paths, batch_size=args.batch_size)
+    searcher = TextImageSearcher(cfg, args.checkpoint, device=args.device,
+                                 index_kind=args.index_kind)
+    if args.index_dir:
+        pid_of = dict(zip(paths, gallery_pids))
+        paths = update_index(searcher, args.index_dir, paths,
+                             args.batch_size)
+        gallery_pids = [pid_of[path] for path in paths]
+    else:
+        searcher.index(paths, batch_size=args.batch_size)
     rankings = searcher.search(texts, k=args.topk)
 
     os.makedirs(out_dir, exist_ok=True)
@@ -254,7 +313,8 @@ def run(args: argparse.Namespace) -> dict:
         results.append(query)
     summary = dict(config=args.config, checkpoint=args.checkpoint,
                    gallery=args.gallery_dir or f'split {args.split}',
-                   gallery_size=len(paths), topk=args.topk, queries=results)
+                   gallery_size=len(paths), topk=args.topk,
+                   index_kind=searcher.gallery_index.kind, queries=results)
     with open(osp.join(out_dir, 'results.json'), 'w',
               encoding='utf-8') as file:
         json.dump(summary, file, indent=1)

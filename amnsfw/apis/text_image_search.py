@@ -2,6 +2,7 @@
 import os
 import os.path as osp
 import sys
+from functools import cached_property
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -11,8 +12,9 @@ from mmengine.utils import ProgressBar
 from PIL import Image
 
 from amnsfw.datasets.person_search_dataset import build_pipeline
-from amnsfw.evaluation.functional.ranking_metrics import similarity
+from .gallery_index import GalleryIndex
 from .init_model import init_model
+from .model_fingerprint import model_fingerprint
 
 #: A gallery image: a file path, or an image already in memory.
 GalleryImage = Union[str, os.PathLike, Image.Image]
@@ -27,7 +29,12 @@ class TextImageSearcher:
     score of a query and an image is the evaluation metric's
     :func:`~amnsfw.evaluation.functional.ranking_metrics.similarity`: the
     cosine similarity, averaged over the model's named embeddings (the
-    global one and each embedding head's, e.g. RDE's ``'tse'``).
+    global one and each embedding head's, e.g. RDE's ``'tse'``). The
+    gallery lives in a FAISS index (:class:`~amnsfw.apis.gallery_index.
+    GalleryIndex`) whose inner product is that similarity: exact by
+    default, approximate with ``index_kind='ivf'`` or ``'hnsw'``; it can be
+    grown (:meth:`add`), saved (:meth:`save_index`) and loaded again
+    (:meth:`load_index`) by the same model only.
 
     Example::
 
@@ -42,10 +49,13 @@ class TextImageSearcher:
         checkpoint (str): Checkpoint of a model built from ``config`` (a
             runner checkpoint, or any file with a ``state_dict``).
         device (str): Device the model runs on. Defaults to ``'cpu'``.
+        index_kind (str): ``'flat'``, ``'ivf'`` or ``'hnsw'``
+            (:class:`~amnsfw.apis.gallery_index.GalleryIndex`). Defaults to
+            ``'flat'``.
     """
 
     def __init__(self, config: Union[str, Config], checkpoint: str,
-                 device: str = 'cpu') -> None:
+                 device: str = 'cpu', index_kind: str = 'flat') -> None:
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint file not found: {checkpoint}')
         cfg = config if isinstance(config, Config) else Config.fromfile(config)
@@ -59,13 +69,23 @@ class TextImageSearcher:
              if not str(t['type']).split('.')[-1].startswith('Load')),
             len(transforms))
         self.memory_pipeline = build_pipeline(transforms[num_loaders:])
-        #: Features of the indexed gallery, by embedding name, on the CPU.
-        self.gallery: Optional[Dict[str, torch.Tensor]] = None
+        self.index_kind = index_kind
+        self._transforms = transforms
+        #: The indexed gallery; None until :meth:`index` or
+        #: :meth:`load_index`.
+        self.gallery_index: Optional[GalleryIndex] = None
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Identifies the weights and image preprocessing that embed the
+        gallery (:func:`~amnsfw.apis.model_fingerprint.model_fingerprint`),
+        hashed on first use."""
+        return model_fingerprint(self.model, self._transforms)
 
     def index(self, images_or_paths: Sequence[GalleryImage],
               batch_size: int = 64,
               progress: bool = True) -> Dict[str, torch.Tensor]:
-        """Encode a gallery and keep it for :meth:`search`.
+        """Encode a gallery into a new index, replacing any earlier one.
 
         Args:
             images_or_paths (Sequence[str | os.PathLike | PIL.Image.Image]):
@@ -82,6 +102,53 @@ class TextImageSearcher:
             ValueError: If the gallery is empty.
             ImageLoadError: If an image file is missing or unreadable.
         """
+        features = self._encode_gallery(images_or_paths, batch_size,
+                                        progress, first_index=0)
+        self.gallery_index = GalleryIndex(GalleryIndex.dims_of(features),
+                                          self.fingerprint, self.index_kind)
+        self.gallery_index.add(features)
+        return features
+
+    def add(self, images_or_paths: Sequence[GalleryImage],
+            batch_size: int = 64,
+            progress: bool = True) -> Dict[str, torch.Tensor]:
+        """Encode more gallery images and append them to the index; they
+        take the next gallery indices. Without an index yet, as
+        :meth:`index`.
+
+        Args and returns as :meth:`index`.
+        """
+        if self.gallery_index is None:
+            return self.index(images_or_paths, batch_size, progress)
+        features = self._encode_gallery(images_or_paths, batch_size,
+                                        progress,
+                                        len(self.gallery_index))
+        self.gallery_index.add(features)
+        return features
+
+    def save_index(self, directory: str) -> None:
+        """Write the gallery index, with this model's fingerprint."""
+        if self.gallery_index is None:
+            raise RuntimeError('no gallery yet: call index() before '
+                               'save_index()')
+        self.gallery_index.save(directory)
+
+    def load_index(self, directory: str) -> GalleryIndex:
+        """Load a gallery index saved by this same model.
+
+        Raises:
+            FileNotFoundError: If ``directory`` holds no saved index.
+            StaleIndexError: If another model (other weights or image
+                preprocessing) built it.
+        """
+        self.gallery_index = GalleryIndex.load(directory, self.fingerprint)
+        return self.gallery_index
+
+    def _encode_gallery(self, images_or_paths: Sequence[GalleryImage],
+                        batch_size: int, progress: bool,
+                        first_index: int) -> Dict[str, torch.Tensor]:
+        """Features of gallery images, encoded in batches; the first image
+        takes gallery index ``first_index``."""
         images = list(images_or_paths)
         if not images:
             raise ValueError('the gallery to index is empty: give at least '
@@ -91,17 +158,16 @@ class TextImageSearcher:
         for start in range(0, len(images), batch_size):
             batch = images[start:start + batch_size]
             pixels = torch.stack([
-                self._prepare(image, start + offset)
-                for offset, image in enumerate(batch)
+                self._prepare(image, first_index + start + number)
+                for number, image in enumerate(batch)
             ])
             chunks.append(self._encode(dict(images=pixels), 'image'))
             if bar is not None:
                 bar.update(len(batch))
         if bar is not None:
             sys.stderr.write('\n')
-        self.gallery = {name: torch.cat([chunk[name] for chunk in chunks])
-                        for name in chunks[0]}
-        return self.gallery
+        return {name: torch.cat([chunk[name] for chunk in chunks])
+                for name in chunks[0]}
 
     def encode_queries(self, texts: Sequence[str],
                        batch_size: int = 256) -> Dict[str, torch.Tensor]:
@@ -135,21 +201,28 @@ class TextImageSearcher:
 
         Args:
             texts (Sequence[str]): The query captions.
-            k (int): Hits per query (all images if the gallery is smaller).
-                Defaults to 10.
+            k (int): Hits per query, at most the gallery size. Defaults to
+                10.
 
         Returns:
             List[List[Tuple[int, float]]]: Per query, its top ``k``
             ``(gallery index, score)`` pairs, by descending score.
+
+        Raises:
+            RuntimeError: If no gallery is indexed yet.
+            ValueError: If ``k`` is not in ``[1, gallery size]``.
         """
-        if self.gallery is None:
+        if self.gallery_index is None:
             raise RuntimeError('no gallery yet: call index() before search()')
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f'k must be a positive integer, got {k!r}')
-        scores = similarity(self.encode_queries(texts), self.gallery)
-        top = scores.topk(min(k, scores.shape[1]), dim=1)
+        if k > len(self.gallery_index):
+            raise ValueError(f'k={k} is larger than the gallery '
+                             f'({len(self.gallery_index)} images)')
+        scores, positions = self.gallery_index.search(
+            self.encode_queries(texts), k)
         return [list(zip(indices, values)) for indices, values in
-                zip(top.indices.tolist(), top.values.tolist())]
+                zip(positions.tolist(), scores.tolist())]
 
     def _prepare(self, image: GalleryImage, index: int) -> torch.Tensor:
         """One gallery image through the test image pipeline."""

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from PIL import Image
 
-from amnsfw.apis import TextImageSearcher
+from amnsfw.apis import StaleIndexError, TextImageSearcher
 from amnsfw.datasets import collate_person_search
 from amnsfw.datasets.synthpedes import generate_synthpedes
 from amnsfw.datasets.transforms.load_person_image import ImageLoadError
@@ -93,9 +93,12 @@ def test_topk_size(searcher):
     searcher.index([item['img_path'] for item in gallery], progress=False)
     texts = ['a man in a black coat', 'a woman with a red handbag']
     assert [len(hits) for hits in searcher.search(texts, k=2)] == [2, 2]
-    assert [len(hits) for hits in searcher.search(texts, k=100)] == [6, 6]
+    assert [len(hits) for hits in searcher.search(texts, k=6)] == [6, 6]
     with pytest.raises(ValueError, match='k must be a positive integer'):
         searcher.search(texts, k=0)
+    with pytest.raises(ValueError, match=r'k=7 is larger than the gallery '
+                       r'\(6 images\)'):
+        searcher.search(texts, k=7)
 
 
 def test_images_in_memory_score_as_their_files(searcher, tmp_path):
@@ -142,3 +145,34 @@ def test_empty_gallery_and_search_before_index(checkpoint):
         fresh.search(['a man'])
     with pytest.raises(ValueError, match='gallery to index is empty'):
         fresh.index([])
+
+
+def test_index_grows_saves_and_refuses_another_models_copy(
+        searcher, checkpoint, tmp_path):
+    gallery, _ = tiny_split()
+    paths = [item['img_path'] for item in gallery]
+    texts = ['a man in a black coat', 'a woman with a red handbag']
+    searcher.index(paths, progress=False)
+    whole = searcher.search(texts, k=6)
+    searcher.index(paths[:2], progress=False)
+    searcher.add(paths[2:], progress=False)
+    assert len(searcher.gallery_index) == 6
+    grown = searcher.search(texts, k=6)
+    for got, expected in zip(grown, whole):
+        assert [i for i, _ in got] == [i for i, _ in expected]
+        assert [s for _, s in got] == pytest.approx([s for _, s in expected],
+                                                    abs=1e-6)
+
+    searcher.save_index(str(tmp_path / 'index'))
+    searcher.gallery_index = None
+    searcher.load_index(str(tmp_path / 'index'))
+    assert searcher.search(texts, k=6) == grown
+
+    other = tmp_path / 'other.pth'
+    state = torch.load(checkpoint)
+    first = next(iter(state['state_dict']))
+    state['state_dict'][first] = state['state_dict'][first] + 1
+    torch.save(state, other)
+    retrained = TextImageSearcher(str(CONFIG), str(other))
+    with pytest.raises(StaleIndexError, match='stale.*rebuild it'):
+        retrained.load_index(str(tmp_path / 'index'))

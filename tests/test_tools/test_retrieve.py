@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+import torch
 from mmengine.config import Config
 from PIL import Image
 
@@ -74,7 +75,7 @@ def test_gallery_folder_with_query_file(checkpoint, tmp_path):
     queries.write_text('a man in a black coat\n\n  a woman in red  \n')
     summary = retrieve.main([
         str(CONFIG), str(checkpoint), '--gallery-dir', str(gallery),
-        '--query-file', str(queries), '--topk', '10', '--out-dir',
+        '--query-file', str(queries), '--topk', '4', '--out-dir',
         str(tmp_path / 'out')])
     images = sorted(str(path) for path in gallery.iterdir())
     assert summary['gallery_size'] == len(images) == 4
@@ -126,3 +127,40 @@ def test_query_index_needs_a_split_and_a_valid_index(checkpoint, tmp_path,
                        r'\[0, 12\).*\[12\]'):
         retrieve.main([str(CONFIG), str(checkpoint), '--split', 'test',
                        '--query-index', '12', '--out-dir', str(tmp_path)])
+
+
+def test_kept_index_grows_and_refuses_another_model(checkpoint, tmp_path,
+                                                     capsys):
+    source = checkpoint.parent / 'data' / 'SynthPEDES' / 'imgs' / 'val'
+    gallery = tmp_path / 'gallery'
+    gallery.mkdir()
+    images = sorted(source.iterdir())
+    for image in images[:3]:
+        (gallery / image.name).write_bytes(image.read_bytes())
+    args = [str(CONFIG), str(checkpoint), '--gallery-dir', str(gallery),
+            '--query', 'a man in a black coat', '--topk', '3',
+            '--index-dir', str(tmp_path / 'index'), '--out-dir',
+            str(tmp_path / 'out')]
+    first = retrieve.main(args)
+    assert 'index ' + str(tmp_path / 'index') + ': 3 images, 3 added' in (
+        capsys.readouterr().out)
+    (gallery / images[3].name).write_bytes(images[3].read_bytes())
+    second = retrieve.main(args[:-5] + ['4'] + args[-4:])
+    assert ': 4 images, 1 added' in capsys.readouterr().out
+    fresh = retrieve.main(args[:-5] + ['4', '--out-dir',
+                                       str(tmp_path / 'out')])
+    assert [hit['path'] for hit in second['queries'][0]['hits']] == [
+        hit['path'] for hit in fresh['queries'][0]['hits']]
+    assert first['gallery_size'] == 3 and second['gallery_size'] == 4
+
+    with pytest.raises(SystemExit, match=r'k=5 is larger than the gallery '
+                       r'\(4 images\)'):
+        retrieve.main(args[:-5] + ['5'] + args[-4:])
+
+    other = tmp_path / 'other.pth'
+    state = torch.load(checkpoint)
+    first_key = next(iter(state['state_dict']))
+    state['state_dict'][first_key] = state['state_dict'][first_key] + 1
+    torch.save(state, other)
+    with pytest.raises(SystemExit, match='index in .* is stale'):
+        retrieve.main([args[0], str(other)] + args[2:])

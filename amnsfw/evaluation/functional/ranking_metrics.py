@@ -1,15 +1,23 @@
 """Retrieval metrics (R@K, mAP, mINP) from feature matrices, in query chunks.
 
-Peers build the full Q x G similarity matrix and argsort it, which runs out
-of memory at ICFG-PEDES sizes; here at most ``chunk_size`` rows of it exist
-at a time and no argsort over the gallery is kept. ``chunk_size='auto'``
-sizes the chunks to a memory budget (:func:`auto_chunk_size`).
+Peers build the full Q x G similarity matrix, argsort every row and take
+cumulative sums over it, which runs out of memory at ICFG-PEDES sizes and
+spends most of its time sorting. Here at most ``chunk_size`` rows of the
+similarity matrix exist at a time, and only the ranks of each query's
+relevant items are counted, without sorting a row
+(:mod:`~amnsfw.evaluation.functional.relevant_ranks`). ``chunk_size='auto'``
+sizes the chunks to a memory budget (:func:`auto_chunk_size`): on a GPU,
+half of its free memory.
 """
-from typing import Dict, Mapping, Sequence, Tuple, Union
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from amnsfw.evaluation.functional.relevant_ranks import (CountingBuffers,
+                                                         pessimistic_ranks,
+                                                         relevant_items)
 
 #: One (N, D) embedding matrix, or several by name (e.g. RDE's
 #: ``{'global': ..., 'tse': ...}``), all with the same N.
@@ -18,10 +26,32 @@ Features = Union[Tensor, Mapping[str, Tensor]]
 ChunkSize = Union[int, str]
 
 #: Peak bytes per (query, gallery) pair of one ranked chunk: the float32
-#: similarities (4), the bool relevance (1), the masked float32 copy that is
-#: sorted (4) and ``sort``'s float32 values and int64 indices (4 + 8), plus
-#: a margin; measured at 21-24 on a CPU (RSS, G = 20,000, 1-2 embeddings).
+#: similarities (4) and the buffers of
+#: :func:`~amnsfw.evaluation.functional.relevant_ranks.count_at_least`
+#: (float32 shifted scores 4, int64 bins 8, bool candidate mask 1), plus a
+#: margin for the candidates and a second embedding's product.
 RANKING_BYTES_PER_PAIR = 24
+#: Share of a GPU's free memory that one chunk's buffers may take.
+GPU_MEMORY_SHARE = 0.5
+
+
+def memory_budget_mb_of(device: torch.device, cpu_budget_mb: float) -> float:
+    """The MiB one ranked chunk may take on ``device``.
+
+    On a CUDA device, :data:`GPU_MEMORY_SHARE` of its free memory
+    (``torch.cuda.mem_get_info``); elsewhere the fixed ``cpu_budget_mb``.
+
+    Args:
+        device (torch.device): Device of the features.
+        cpu_budget_mb (float): Budget off a GPU, in MiB.
+
+    Returns:
+        float: The budget in MiB.
+    """
+    if torch.device(device).type == 'cuda':
+        free_bytes, _ = torch.cuda.mem_get_info(device)
+        return GPU_MEMORY_SHARE * free_bytes / 2**20
+    return cpu_budget_mb
 
 
 def auto_chunk_size(num_gallery: int, memory_budget_mb: float = 512.) -> int:
@@ -121,10 +151,15 @@ def _normalized_pair(
 
 
 def _mean_cosine(query: Dict[str, Tensor],
-                 gallery: Dict[str, Tensor]) -> Tensor:
-    """Mean over embeddings of the dot products of normalised features."""
-    return sum(value @ gallery[name].T
-               for name, value in query.items()) / len(query)
+                 gallery: Dict[str, Tensor],
+                 out: Optional[Tensor] = None) -> Tensor:
+    """Mean over embeddings of the dot products of normalised features,
+    accumulated in one (Q, G) buffer (``out`` if given)."""
+    (first, *others) = query
+    sims = torch.mm(query[first], gallery[first].T, out=out)
+    for name in others:
+        sims.addmm_(query[name], gallery[name].T)
+    return sims.div_(len(query)) if others else sims
 
 
 def similarity(query_feats: Features, gallery_feats: Features) -> Tensor:
@@ -145,40 +180,6 @@ def similarity(query_feats: Features, gallery_feats: Features) -> Tensor:
         Tensor: The (Q, G) float32 similarity matrix.
     """
     return _mean_cosine(*_normalized_pair(query_feats, gallery_feats))
-
-
-def _relevant_ranks(sims: Tensor,
-                    relevant: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-    """Pessimistic 1-based ranks of each row's relevant items.
-
-    The k-th relevant item by descending score has rank
-    ``k + #{irrelevant items with score >= its score}``, i.e. among equal
-    scores irrelevant items come first. Every row needs a relevant item.
-
-    Args:
-        sims (Tensor): (C, G) similarities.
-        relevant (Tensor): (C, G) bool relevance.
-
-    Returns:
-        Tuple[Tensor, Tensor, Tensor]: ``ranks`` (C, R) int64, ascending per
-        row, padded to the chunk's largest relevant count R; ``valid`` (C, R)
-        bool mask of the real entries; ``num_relevant`` (C,) int64.
-    """
-    num_relevant = relevant.sum(dim=1)
-    max_relevant = int(num_relevant.max())
-    # Relevant scores, descending; padding is -inf.
-    relevant_scores = sims.masked_fill(~relevant, float('-inf')).topk(
-        max_relevant, dim=1).values
-    # Irrelevant scores, ascending; relevant slots are -inf and sort first.
-    irrelevant_sorted = sims.masked_fill(relevant, float('-inf')).sort(
-        dim=1).values
-    # All scores are finite, so the -inf slots never count as >= a score.
-    num_irrelevant_ge = sims.shape[1] - torch.searchsorted(
-        irrelevant_sorted, relevant_scores.contiguous())
-    positions = torch.arange(1, max_relevant + 1, device=sims.device)
-    ranks = positions + num_irrelevant_ge
-    valid = positions <= num_relevant[:, None]
-    return ranks, valid, num_relevant
 
 
 def retrieval_metrics(query_feats: Features,
@@ -205,10 +206,14 @@ def retrieval_metrics(query_feats: Features,
     relevant item}``. This is a deterministic lower bound of what an
     arbitrary (unstable argsort) tie order gives.
 
-    Only ``chunk_size`` queries are ranked at a time, so memory is
-    O(chunk_size x G), never O(Q x G); ``'auto'`` picks the largest chunk
-    whose buffers fit ``memory_budget_mb`` (:func:`auto_chunk_size`). Sums
-    accumulate in float64.
+    The ranks are counted, not sorted
+    (:func:`~amnsfw.evaluation.functional.relevant_ranks.pessimistic_ranks`),
+    on the features' device. Only ``chunk_size`` queries are ranked at a
+    time, so memory is O(chunk_size x G), never O(Q x G); ``'auto'`` picks
+    the largest chunk whose buffers fit the budget (:func:`auto_chunk_size`
+    of :func:`memory_budget_mb_of`: ``memory_budget_mb`` off a GPU, half of
+    a GPU's free memory on one). A cut-off K >= G gives R@K = 100, as every
+    query has a relevant item. Sums accumulate in float64.
 
     Args:
         query_feats (Tensor | Mapping[str, Tensor]): Query features, an
@@ -220,8 +225,8 @@ def retrieval_metrics(query_feats: Features,
         ks (Sequence[int]): Cut-offs K of R@K. Defaults to (1, 5, 10).
         chunk_size (int | str): Number of queries ranked at a time, or
             ``'auto'``. Defaults to ``'auto'``.
-        memory_budget_mb (float): With ``chunk_size='auto'``, the MiB that
-            one chunk's buffers may take. Defaults to 512.
+        memory_budget_mb (float): With ``chunk_size='auto'`` off a GPU,
+            the MiB that one chunk's buffers may take. Defaults to 512.
 
     Returns:
         Dict[str, float]: ``'R{K}'`` for each K, ``'mAP'`` and ``'mINP'``,
@@ -229,7 +234,9 @@ def retrieval_metrics(query_feats: Features,
 
     Raises:
         ValueError: If a query has no relevant gallery item (a broken
-            split), or if shapes, ids, ``ks`` or ``chunk_size`` are invalid.
+            split), if there are no queries or no gallery items, if a
+            feature is NaN or infinite, or if shapes, ids, ``ks`` or
+            ``chunk_size`` are invalid.
     """
     ks = check_ranking_args(ks, chunk_size)
     query, gallery = _normalized_pair(query_feats, gallery_feats)
@@ -237,6 +244,8 @@ def retrieval_metrics(query_feats: Features,
     num_gallery = next(iter(gallery.values())).shape[0]
     if num_queries == 0:
         raise ValueError('there are no queries to evaluate')
+    if num_gallery == 0:
+        raise ValueError('the gallery is empty: there is nothing to rank')
     if query_pids.shape != (num_queries, ):
         raise ValueError(f'query_pids must have shape ({num_queries},), got '
                          f'{tuple(query_pids.shape)}')
@@ -244,9 +253,9 @@ def retrieval_metrics(query_feats: Features,
         raise ValueError(f'gallery_pids must have shape ({num_gallery},), '
                          f'got {tuple(gallery_pids.shape)}')
     device = next(iter(query.values())).device
-    query_pids = query_pids.to(device)
-    gallery_pids = gallery_pids.to(device)
-    orphans = (~torch.isin(query_pids, gallery_pids)).nonzero().flatten()
+    index, num_relevant = relevant_items(query_pids.to(device),
+                                         gallery_pids.to(device))
+    orphans = (num_relevant == 0).nonzero().flatten()
     if len(orphans):
         shown = orphans[:10].tolist()
         raise ValueError(
@@ -254,26 +263,36 @@ def retrieval_metrics(query_feats: Features,
             f'gallery item (a broken split); first query indices {shown} '
             f'with person ids {query_pids[shown].tolist()}')
     if chunk_size == 'auto':
-        chunk_size = auto_chunk_size(num_gallery, memory_budget_mb)
+        chunk_size = auto_chunk_size(
+            num_gallery, memory_budget_mb_of(device, memory_budget_mb))
 
     hits = {k: 0 for k in ks}
     ap_sum = inp_sum = 0.
+    # Buffers made once: fresh (C, G) tensors per chunk would cost more
+    # than the arithmetic on them (page faults).
+    rows = min(chunk_size, num_queries)
+    sims_buffer = torch.empty(rows, num_gallery, device=device)
+    buffers = CountingBuffers.empty(rows, num_gallery, device)
     for start in range(0, num_queries, chunk_size):
         stop = min(start + chunk_size, num_queries)
         chunk = {name: value[start:stop] for name, value in query.items()}
-        sims = _mean_cosine(chunk, gallery)
-        relevant = query_pids[start:stop, None] == gallery_pids[None]
-        ranks, valid, num_relevant = _relevant_ranks(sims, relevant)
+        sims = _mean_cosine(chunk, gallery, sims_buffer[:stop - start])
+        chunk_relevant = num_relevant[start:stop]
+        width = int(chunk_relevant.max())
+        ranks = pessimistic_ranks(sims, index[start:stop, :width],
+                                  chunk_relevant,
+                                  buffers.rows(stop - start))
+        valid = torch.arange(width, device=device) < chunk_relevant[:, None]
         for k in ks:
             hits[k] += int((ranks[:, 0] <= k).sum())
         # The k-th relevant item's precision@r_k is k / r_k.
         precisions = torch.arange(
-            1, ranks.shape[1] + 1, dtype=torch.float64,
-            device=device) / ranks.double()
+            1, width + 1, dtype=torch.float64, device=device) / ranks.double()
         ap_sum += float(((precisions * valid).sum(dim=1) /
-                         num_relevant.double()).sum())
-        last_ranks = ranks.gather(1, (num_relevant - 1)[:, None]).squeeze(1)
-        inp_sum += float((num_relevant.double() / last_ranks.double()).sum())
+                         chunk_relevant.double()).sum())
+        last_ranks = ranks.gather(1, (chunk_relevant - 1)[:, None]).squeeze(1)
+        inp_sum += float(
+            (chunk_relevant.double() / last_ranks.double()).sum())
 
     metrics = {f'R{k}': 100. * hits[k] / num_queries for k in ks}
     metrics['mAP'] = 100. * ap_sum / num_queries

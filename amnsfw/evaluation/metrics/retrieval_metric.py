@@ -36,9 +36,10 @@ class TextToImageRetrievalMetric(BaseMetric):
             many as fit ``memory_budget_mb`` (see
             :func:`~amnsfw.evaluation.functional.auto_chunk_size`).
             Defaults to ``'auto'``.
-        memory_budget_mb (float): With ``chunk_size='auto'``, the MiB that
-            one chunk's similarities and ranking buffers may take.
-            Defaults to 512.
+        memory_budget_mb (float): With ``chunk_size='auto'`` and features
+            off a GPU, the MiB that one chunk's similarities and ranking
+            buffers may take (on a GPU: half of its free memory). Defaults
+            to 512.
         i2t (bool): Also report image-to-text metrics, prefixed ``i2t_``,
             where an image's relevant captions are all captions of its
             person id. Defaults to False.
