@@ -83,8 +83,8 @@ class SearchService:
         self.gallery = gallery
         self.model_description = model_description
         self._lock = threading.Lock()
-        searcher.index(list(gallery.paths), batch_size=batch_size,
-                       progress=progress)
+        self._gallery_features = searcher.index(
+            list(gallery.paths), batch_size=batch_size, progress=progress)
         self._caption_features = None
         if gallery.captions:
             self._caption_features = searcher.encode_queries(
@@ -113,7 +113,8 @@ class SearchService:
                              f'not the query {text!r}')
         self._check_words(text)
         with self._lock:
-            ranking = self.searcher.search([text], k=k)[0]
+            ranking = self.searcher.search(
+                [text], k=min(k, len(self.gallery)))[0]
             metrics = None if caption is None else self._metrics(caption)
         pids = self.gallery.pids
         hits = [Hit(rank=rank, index=index, score=score,
@@ -199,6 +200,6 @@ class SearchService:
         """R@1 and AP of a split caption over the whole gallery."""
         result = retrieval_metrics(
             self.searcher.encode_queries([caption.text]),
-            self.searcher.gallery, torch.tensor([caption.pid]),
+            self._gallery_features, torch.tensor([caption.pid]),
             torch.tensor(self.gallery.pids), ks=(1, ))
         return dict(R1=result['R1'], AP=result['mAP'])
