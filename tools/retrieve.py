@@ -64,9 +64,8 @@ from amnsfw.apis.gallery_index import INDEX_KINDS
 from amnsfw.cli_errors import add_debug_argument, run_tool
 from amnsfw.datasets import AnnotationError
 from amnsfw.registry import DATASETS
+from amnsfw.serve.gallery import list_images
 
-#: Files of a gallery folder that are indexed (case-insensitive).
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 #: Size of one image of a result grid, and of its frame, in pixels.
 TILE_SIZE = (96, 192)
 FRAME = 4
@@ -128,21 +127,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         parser.error('--batch-size must be a positive integer, got '
                      f'{args.batch_size}')
     return args
-
-
-def list_images(folder: str) -> List[str]:
-    """Image files under ``folder``, recursively, in sorted order."""
-    if not osp.isdir(folder):
-        raise FileNotFoundError(f'gallery folder not found: {folder}')
-    paths = sorted(
-        osp.join(directory, name)
-        for directory, _, names in os.walk(folder) for name in names
-        if name.lower().endswith(IMAGE_EXTENSIONS))
-    if not paths:
-        raise FileNotFoundError(
-            f'gallery folder {folder} holds no image (looked for '
-            f'{", ".join(IMAGE_EXTENSIONS)} files)')
-    return paths
 
 
 def read_queries(path: str) -> List[str]:

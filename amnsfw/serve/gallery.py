@@ -63,8 +63,8 @@ class Gallery:
         return [c for c in self.captions if c.image_index == index]
 
 
-def gallery_from_dir(folder: str) -> Gallery:
-    """Every image under ``folder``, recursively, in sorted order.
+def list_images(folder: str) -> List[str]:
+    """Image files under ``folder``, recursively, in sorted order.
 
     Raises:
         FileNotFoundError: The folder is missing or holds no image.
@@ -79,8 +79,17 @@ def gallery_from_dir(folder: str) -> Gallery:
         raise FileNotFoundError(
             f'gallery folder {folder} holds no image (looked for '
             f'{", ".join(IMAGE_EXTENSIONS)} files)')
+    return paths
+
+
+def gallery_from_dir(folder: str) -> Gallery:
+    """Every image under ``folder`` (:func:`list_images`).
+
+    Raises:
+        FileNotFoundError: The folder is missing or holds no image.
+    """
     return Gallery(description=f'folder {folder}', root=osp.abspath(folder),
-                   paths=tuple(osp.abspath(p) for p in paths))
+                   paths=tuple(osp.abspath(p) for p in list_images(folder)))
 
 
 def gallery_from_split(cfg: Config, split: str,
