@@ -12,6 +12,7 @@ import os
 import sys
 from typing import Any, Callable, List, Optional, Sequence
 
+from amnsfw.datasets.worker_progress import describe_dead_worker
 from amnsfw.errors import InputError
 from amnsfw.unknown_argument import explain_unknown_argument
 
@@ -97,6 +98,10 @@ def run_tool(main: Callable[[List[str]], Any],
     except Exception as error:  # noqa: BLE001 - re-raised unless known
         known = as_input_error(error)
         if known is None:
+            dead = describe_dead_worker(str(error))
+            if dead:
+                print(f'{prog}: a data loader worker died: {dead}',
+                      file=sys.stderr)
             raise
         if debug_requested(argv):
             if known is error:

@@ -27,6 +27,7 @@ from amnsfw.registry import TRANSFORMS
 from .noisy_correspondence import (load_noise_index, make_noise_index,
                                    noisy_mask, num_noisy, save_noise_index)
 from .transforms.load_person_image import ImageLoadError
+from .worker_progress import WorkerProgress
 
 TRAIN_SPLIT = 'train'
 
@@ -156,6 +157,9 @@ class PersonSearchDataset(BaseDataset):
         #: Images skipped so far by this process (each loader worker counts
         #: its own).
         self.num_skipped_images = 0
+        #: The sample each loader worker is preparing, so that a worker
+        #: killed by a signal can be reported with its sample.
+        self.worker_progress = WorkerProgress(self.describe_sample)
         self.image_pipeline = build_pipeline(image_pipeline)
         self.text_pipeline = build_pipeline(text_pipeline)
         super().__init__(
@@ -280,6 +284,21 @@ class PersonSearchDataset(BaseDataset):
         for a train item whose image cannot be loaded when
         ``skip_broken_images`` is set; raises otherwise.
         """
+        self.worker_progress.start(idx)
+        try:
+            return self._prepare(idx)
+        finally:
+            self.worker_progress.finish()
+
+    def describe_sample(self, idx: int) -> str:
+        """Item ``idx`` for a message: its index, file and split, and
+        its image or caption."""
+        item = self.get_data_info(idx)
+        what = item.get('img_path') or repr(item.get('caption', ''))[:60]
+        return (f'sample {idx} of {self.ann_file} (split {self.split}): '
+                f'{what}')
+
+    def _prepare(self, idx: int) -> Optional[Dict[str, Any]]:
         item = self.get_data_info(idx)
         if 'img_path' in item:
             try:
