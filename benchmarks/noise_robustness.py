@@ -223,7 +223,7 @@ def grid_table(results: Dict, methods: Sequence[str],
 def comparisons(results: Dict, noise_rates: Sequence[float]) -> List[str]:
     """AMNS against RDE and against each of its ablations, best and last
     test R@1, per noise rate."""
-    lines = ['| comparison | noise | best R1 | last R1 |', '|---|---|---|---|']
+    lines = []
     for other in ('rde', 'sdm') + ABLATIONS:
         for noise in noise_rates:
             a, b = results.get(('amns', noise)), results.get((other, noise))
@@ -237,7 +237,15 @@ def comparisons(results: Dict, noise_rates: Sequence[float]) -> List[str]:
                 marks.append(f'{compare(va, vb)} ({delta:+.2f})')
             lines.append(f'| amns vs {other} | {round(noise * 100)} % | ' +
                          ' | '.join(marks) + ' |')
-    return lines
+    if not lines:
+        return []
+    return [
+        'AMNS against the others: `>`/`<` where the means differ by more '
+        'than twice the larger standard deviation, `≈` where they do not, '
+        '`?` with fewer than two seeds; the difference of means in '
+        'brackets.', '', '| comparison | noise | best R1 | last R1 |',
+        '|---|---|---|---|', *lines, ''
+    ]
 
 
 def write_report(results: Dict, epochs: int, out: Path) -> None:
@@ -256,10 +264,7 @@ def write_report(results: Dict, epochs: int, out: Path) -> None:
         ' mean ± sample standard deviation over seeds. Oracle R@1 '
         f"{summary['oracle_r1']:.2f}, chance {summary['chance_r1']:.2f}.",
         '', *grid_table(results, methods, noise_rates), '',
-        'AMNS against the others: `>`/`<` where the means differ by more '
-        'than twice the larger standard deviation, `≈` where they do not, '
-        '`?` with fewer than two seeds; the difference of means in '
-        'brackets.', '', *comparisons(results, noise_rates), '',
+        *comparisons(results, noise_rates),
         'Noisy training pairs memorised (own image ranked first for the '
         'caption, %) at the last epoch, and its peak:', '',
         '| method | noise | memorised (last) | memorised (peak) | clean '
@@ -302,10 +307,12 @@ def plot_curves(results: Dict, noise_rates: Sequence[float],
                 length = min(len(c) for c in curves)
                 mean = [statistics.mean(c[i] for c in curves)
                         for i in range(length)]
-                axis.plot(range(1, length + 1), mean, label=method)
+                colour = f'C{(MAIN_METHODS + ABLATIONS).index(method)}'
+                axis.plot(range(1, length + 1), mean, label=method,
+                          color=colour)
             axis.set(title=f'{round(noise * 100)} % noise', xlabel='epoch')
+            axis.legend(fontsize=7)
         axes[0][0].set_ylabel(label)
-        axes[0][-1].legend(fontsize=7)
         figure.tight_layout()
         figure.savefig(out.with_name(f'{out.stem}_{name}.png'), dpi=100)
         plt.close(figure)
