@@ -16,7 +16,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 @hookspec
 def amnsfw_register_components(registries: Mapping) -> None:
-    """Register components: ``registries[kind].register_module(module=cls)``."""
+    """Register components:
+    ``registries[kind].register_module(module=cls)``."""
 
 
 @hookspec

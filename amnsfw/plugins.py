@@ -307,7 +307,8 @@ def describe_plugins() -> str:
 
 
 def component_owners() -> Dict[Tuple[str, str], str]:
-    """``(kind, name) -> plugin name`` for every plugin-registered component."""
+    """``(kind, name) -> plugin name`` for every plugin-registered
+    component."""
     host = load_plugins()
     return {(kind, name): plugin.name
             for plugin in host.plugins.values()

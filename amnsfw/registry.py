@@ -45,7 +45,8 @@ class ComponentRegistry(Registry):
     """
 
     def import_from_location(self) -> None:
-        """Load every plugin (the core first), then this registry's locations."""
+        """Load every plugin (the core first), then this registry's
+        locations."""
         if self._imported:
             return
         from amnsfw.plugins import load_plugins

@@ -229,7 +229,8 @@ def main(argv=None) -> None:
     train = training_speed(sizes, args.device, args.threads)
     loader = loader_speed([0, 1, 2], args.loader_batches)
     search = search_speed(galleries, args.device)
-    header = (f'Measured by `benchmarks/speed.py{" --quick" if args.quick else ""}`'
+    quick = ' --quick' if args.quick else ''
+    header = (f'Measured by `benchmarks/speed.py{quick}`'
               f' on {args.device} with {args.threads} torch thread(s), '
               f'torch {torch.__version__}; random weights. AWM is AMNS\'s '
               'attention-weighted mask, random is RandomTokenMasker, both '

@@ -4,7 +4,6 @@ trains with its components named, not imported."""
 import math
 from pathlib import Path
 
-import pytest
 from mmengine.runner import Runner
 
 from amnsfw.plugins import load_plugins

@@ -34,7 +34,8 @@ def plugin_site(tmp_path_factory, request) -> Path:
 
 
 def run_python(code: str, site: Path, **env) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith('AMNSFW')}
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith('AMNSFW')}
     environ.update(PYTHONPATH=str(site), **env)
     return subprocess.run([sys.executable, '-c', code], env=environ,
                           capture_output=True, text=True, timeout=120)

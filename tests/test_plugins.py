@@ -29,7 +29,8 @@ def host() -> PluginHost:
 
 def test_plugin_components_are_registered_and_attributed(host):
     host.load([entry_point('good', 'good_plugin')], environ={})
-    assert host.registries['masker'].get('GoodMasker') is good_plugin.GoodMasker
+    masker = host.registries['masker'].get('GoodMasker')
+    assert masker is good_plugin.GoodMasker
     assert host.registries['loss'].get('GoodLossAlias') is good_plugin.GoodLoss
     assert host.plugins['good'].components == {
         'loss': ['GoodLossAlias'], 'masker': ['GoodMasker']}
@@ -70,7 +71,8 @@ def test_collision_names_both_plugins_and_rolls_back(host):
     assert "registers masker 'GoodMasker'" in message
     assert 'plugin clash' in message and 'plugin good' in message
     # The first owner keeps its component; the clashing plugin leaves nothing.
-    assert host.registries['masker'].get('GoodMasker') is good_plugin.GoodMasker
+    masker = host.registries['masker'].get('GoodMasker')
+    assert masker is good_plugin.GoodMasker
     assert 'ClashLoss' not in host.registries['loss'].module_dict
     assert host.plugins['clash'].components == {}
 

@@ -191,8 +191,8 @@ def score_pairs(model: torch.nn.Module, dataset: PersonSearchDataset,
 
     Args:
         model (nn.Module): The retriever, in eval mode.
-        dataset (PersonSearchDataset): From :func:`~amnsfw.evaluation.pair_scoring.
-            build_unaugmented_train_set`.
+        dataset (PersonSearchDataset): From :func:`~amnsfw.evaluation.
+            pair_scoring.build_unaugmented_train_set`.
         batch_size (int): Consecutive pairs per batch.
         num_workers (int): Data loader workers.
         tau (float): Temperature of :func:`identity_infonce`, used when no
@@ -324,7 +324,8 @@ def run(args: argparse.Namespace) -> dict:
     if args.signal == 'loss':
         scores = losses.mean(axis=1)
     elif args.signal == 'rank':
-        scores = own_image_ranks(dataset, image_feats, text_feats).astype(float)
+        scores = own_image_ranks(dataset, image_feats,
+                                 text_feats).astype(float)
     else:
         scores = 1.0 - np.min(
             [import_rde_ccd().clean_posterior(column, gmm)

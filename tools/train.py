@@ -1,6 +1,7 @@
 """Train a retriever from a config with MMEngine's runner.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp [bf16|fp16]]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]
+        [--amp [bf16|fp16]]
         [--test-last [--out-last JSON]] [--test-best [--out JSON]]
         [--cfg-options key=value ...] [--launcher pytorch]
 

@@ -202,7 +202,8 @@ class PersonSearchDataset(BaseDataset):
             return self._pairs(records, image_dir)
         return self._gallery_and_queries(records, image_dir)
 
-    def _pairs(self, records: List[PersonRecord], image_dir: str) -> List[dict]:
+    def _pairs(self, records: List[PersonRecord],
+               image_dir: str) -> List[dict]:
         labels = {pid: label for label, pid in
                   enumerate(sorted({r.pid for r in records}))}
         self._metainfo['num_classes'] = len(labels)

@@ -25,5 +25,6 @@ __all__ = [
     'MemorisationHook', 'RunLock', 'RunLockHook', 'RunLockedError',
     'TrainingDivergedError', 'add_runner_arguments', 'atomic_write',
     'epoch_seed', 'install_atomic_local_backend', 'load_experiment_config',
-    'memorisation_scalars', 'parse_runner_arguments', 'setup_cpu_distributed', 'test_best_checkpoint'
+    'memorisation_scalars', 'parse_runner_arguments', 'setup_cpu_distributed',
+    'test_best_checkpoint'
 ]

@@ -1,4 +1,5 @@
-"""Shared steps of the train / test tools: arguments, config, best checkpoint."""
+"""Shared steps of the train / test tools: arguments, config, best
+checkpoint."""
 import argparse
 import importlib.util
 import os
@@ -88,7 +89,8 @@ def use_amp(cfg: Config, amp: str) -> None:
     """Switch the config's optimiser wrapper to mixed precision in ``amp``
     (``'bf16'`` or ``'fp16'``), on a GPU when there is one, else the CPU."""
     if amp not in AMP_DTYPES:
-        raise ValueError(f'amp must be one of {sorted(AMP_DTYPES)}, got {amp!r}')
+        raise ValueError(
+            f'amp must be one of {sorted(AMP_DTYPES)}, got {amp!r}')
     wrapper = cfg.optim_wrapper
     wrapper.dtype = AMP_DTYPES[amp]
     if torch.cuda.is_available():

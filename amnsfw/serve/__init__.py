@@ -2,7 +2,8 @@
 (``amnsfw serve``, docs/search_page.md)."""
 from .app import create_app
 from .background_server import background_server
-from .gallery import Gallery, SplitCaption, gallery_from_dir, gallery_from_split
+from .gallery import (Gallery, SplitCaption, gallery_from_dir,
+                      gallery_from_split)
 from .load_searcher import load_searcher
 from .search_service import NotFound, QueryError, SearchService
 

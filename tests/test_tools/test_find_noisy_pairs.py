@@ -193,8 +193,8 @@ def test_ccd_signal_on_rde_heads_is_the_consensus_posterior(workspace):
     assert losses.shape == (32, 2)  # TAL on the global and TSE embeddings
     gmm = find_noisy_pairs.ccd_gmm(cfg)
     assert gmm == dict(max_iter=100, tol=1e-4, reg_covar=1e-6)  # the hook's
-    posteriors = [find_noisy_pairs.import_rde_ccd().clean_posterior(column, gmm)
-                  for column in losses.T]
+    ccd = find_noisy_pairs.import_rde_ccd()
+    posteriors = [ccd.clean_posterior(column, gmm) for column in losses.T]
     assert scores == pytest.approx(1 - np.minimum(*posteriors))
     for column, posterior in zip(losses.T, posteriors):
         assert ((posterior > 0.5) == clean_labels(

@@ -1,4 +1,5 @@
-"""tools/train.py and tools/test.py on a tiny SynthPEDES, as a user runs them."""
+"""tools/train.py and tools/test.py on a tiny SynthPEDES, as a user runs
+them."""
 import json
 import os
 import subprocess

@@ -43,7 +43,8 @@ class IdentityBalancedSampler(Sampler):
     def __init__(self, dataset, num_instances: int = 4,
                  seed: Optional[int] = None) -> None:
         if num_instances < 1:
-            raise ValueError(f'num_instances must be >= 1, got {num_instances}')
+            raise ValueError(
+                f'num_instances must be >= 1, got {num_instances}')
         self.num_instances = num_instances
         self.seed = sync_random_seed() if seed is None else seed
         self.rank, self.world_size = get_dist_info()

@@ -1,13 +1,13 @@
 """Loose "web alt-text" captions for the SynthPEDES-Pretrain corpus.
 
 Pretraining captions deliberately differ from the fine-tuning captions of
-:mod:`.captions`, as web alt-text differs from CUHK-PEDES annotations: they
-are short (1 to :data:`WEB_MAX_MENTIONS` attributes, against 3 to 5), lower-case, written
-from their own templates ("woman in red coat", "red coat, black backpack",
-"photo of a guy with a ponytail") and partly their own words ("jeans",
-"tote", "kicks"), and a fraction of them (:data:`LOOSE_PROBABILITY`)
-describe somebody else entirely, as loosely related alt-text does. Like
-the fine-tuning captions they never leak an attribute they do not mention.
+:mod:`.captions`, as web alt-text differs from CUHK-PEDES annotations: they are
+short (1 to :data:`WEB_MAX_MENTIONS` attributes, against 3 to 5), lower-case,
+written from their own templates ("woman in red coat", "red coat, black
+backpack", "photo of a guy with a ponytail") and partly their own words
+("jeans", "tote", "kicks"), and a fraction of them (:data:`LOOSE_PROBABILITY`)
+describe somebody else entirely, as loosely related alt-text does. Like the
+fine-tuning captions they never leak an attribute they do not mention.
 """
 import random
 from typing import Dict, List, Optional, Tuple

@@ -1,4 +1,5 @@
-"""Transforms of images and captions (mmcv / mmpretrain ones where they exist)."""
+"""Transforms of images and captions (mmcv / mmpretrain ones where they
+exist)."""
 from .augment_caption_tokens import AugmentCaptionTokens
 from .image_to_rgb_tensor import ImageToRGBTensor
 from .load_person_image import ImageLoadError, LoadPersonImage

@@ -14,6 +14,7 @@ class ImageToRGBTensor(BaseTransform):
     CHW ``uint8`` tensor; the data preprocessor normalises whole batches."""
 
     def transform(self, results: Dict) -> Dict:
-        image = np.ascontiguousarray(results['img'][..., ::-1].transpose(2, 0, 1))
+        image = np.ascontiguousarray(
+            results['img'][..., ::-1].transpose(2, 0, 1))
         results['img'] = torch.from_numpy(image)
         return results

@@ -89,4 +89,5 @@ class LoadPersonImage(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(imdecode_backend='
-                f'{self.imdecode_backend!r}, backend_args={self.backend_args!r})')
+                f'{self.imdecode_backend!r}, '
+                f'backend_args={self.backend_args!r})')

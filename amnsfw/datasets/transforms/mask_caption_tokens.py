@@ -16,13 +16,14 @@ class MaskCaptionTokens(CaptionTokenCorruption):
     """Build the input of IRRA's implicit relation reasoning (Jiang and Ye,
     CVPR 2023): BERT-style masking of a tokenised caption.
 
-    Each word token (not SOT / EOT / padding / another special id such as
-    the word-level tokenizer's UNK) is selected with ``prob``; a selected token becomes the mask token
-    (``mask_ratio``), a random word token (``random_ratio``) or stays as it
-    is (the rest). Writes ``mlm_ids`` (the corrupted ids; same length, so
-    ``text_mask`` still applies) and ``mlm_labels`` (the original id at
-    selected positions, -100 elsewhere); ``text_ids`` is left untouched.
-    Runs after :class:`TokenizeCaption`, with the same tokenizer.
+    Each word token (not SOT / EOT / padding / another special id such as the
+    word-level tokenizer's UNK) is selected with ``prob``; a selected token
+    becomes the mask token (``mask_ratio``), a random word token
+    (``random_ratio``) or stays as it is (the rest). Writes ``mlm_ids`` (the
+    corrupted ids; same length, so ``text_mask`` still applies) and
+    ``mlm_labels`` (the original id at selected positions, -100 elsewhere);
+    ``text_ids`` is left untouched. Runs after :class:`TokenizeCaption`, with
+    the same tokenizer.
 
     If no token was selected and the caption has a word, one word is
     selected and masked anyway, so every caption has a target: IRRA

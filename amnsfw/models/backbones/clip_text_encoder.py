@@ -12,7 +12,8 @@ from .load_clip import load_clip_tower
 from .pooled_attention import capture_pooled_attention
 
 
-def add_token_rows(model: CLIPTextModelWithProjection, vocab_size: int) -> None:
+def add_token_rows(model: CLIPTextModelWithProjection,
+                   vocab_size: int) -> None:
     """Grow the token embedding to ``vocab_size`` rows, each new row (the
     ``<|mask|>`` token the tokenizer adds to a pretrained vocabulary) set to
     the mean of the pretrained rows: a neutral start that fine-tuning moves."""

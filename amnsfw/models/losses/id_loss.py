@@ -36,7 +36,8 @@ class IDLoss(nn.Module):
         self.weight = weight
         self.classifier = nn.Linear(embed_dim, num_classes)
 
-    def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def forward(self, features: Dict[str, torch.Tensor]
+                ) -> Dict[str, torch.Tensor]:
         labels = features['image_pids']
         if labels.max() >= self.classifier.out_features or labels.min() < 0:
             raise ValueError(

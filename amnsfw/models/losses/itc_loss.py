@@ -42,7 +42,8 @@ class ITCLoss(nn.Module):
         self.identity_positives = identity_positives
         self.temperature = Temperature(tau, learnable_tau)
 
-    def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def forward(self, features: Dict[str, torch.Tensor]
+                ) -> Dict[str, torch.Tensor]:
         logits = self.temperature.cosine_logits(features['image_embeds'],
                                                 features['text_embeds'])
         if self.identity_positives:

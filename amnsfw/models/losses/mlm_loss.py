@@ -125,7 +125,8 @@ class MLMLoss(nn.Module):
         """Vocabulary scores at every text position: ``(B, L, vocab)``."""
         return self.predictor(self.hidden(features))
 
-    def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def forward(self, features: Dict[str, torch.Tensor]
+                ) -> Dict[str, torch.Tensor]:
         hidden = self.hidden(features)
         if 'mlm_labels' not in features:
             raise KeyError(

@@ -74,7 +74,8 @@ class SDMLoss(nn.Module):
         self.eps = eps
         self.temperature = Temperature(tau, learnable_tau)
 
-    def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def forward(self, features: Dict[str, torch.Tensor]
+                ) -> Dict[str, torch.Tensor]:
         logits, targets = identity_logits(self.temperature, features)
         loss = (matching_kl(logits, targets, self.eps)
                 + matching_kl(logits.t(), targets.t(), self.eps))

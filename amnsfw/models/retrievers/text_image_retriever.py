@@ -143,8 +143,8 @@ class TextImageRetriever(BaseModel):
         raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', "
                          f'got {mode!r}')
 
-    def extract_feat(self,
-                     inputs: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def extract_feat(self, inputs: Dict[str, torch.Tensor]
+                     ) -> Dict[str, torch.Tensor]:
         """Unmasked features of whatever images and captions ``inputs`` has
         (see the class docstring for the keys)."""
         features: Dict[str, torch.Tensor] = {}

@@ -31,7 +31,8 @@ tokenizer = dict(
 # Normalisation happens in the model (PersonSearchDataPreprocessor).
 train_image_pipeline = [
     dict(type='LoadPersonImage'),
-    dict(type='Resize', scale=(image_size[1], image_size[0]), keep_ratio=False),
+    dict(type='Resize', scale=(image_size[1], image_size[0]),
+         keep_ratio=False),
     dict(type='RandomFlip', prob=flip_prob, direction='horizontal'),
     dict(type='mmpretrain.RandomCrop', crop_size=image_size,
          padding=crop_padding),
@@ -42,7 +43,8 @@ train_image_pipeline = [
 ]
 test_image_pipeline = [
     dict(type='LoadPersonImage'),
-    dict(type='Resize', scale=(image_size[1], image_size[0]), keep_ratio=False),
+    dict(type='Resize', scale=(image_size[1], image_size[0]),
+         keep_ratio=False),
     dict(type='ImageToRGBTensor'),
 ]
 text_pipeline = [dict(type='TokenizeCaption', tokenizer=tokenizer)]

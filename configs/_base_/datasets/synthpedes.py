@@ -12,13 +12,15 @@ tokenizer = dict(
 
 train_image_pipeline = [
     dict(type='LoadPersonImage'),
-    dict(type='Resize', scale=(image_size[1], image_size[0]), keep_ratio=False),
+    dict(type='Resize', scale=(image_size[1], image_size[0]),
+         keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='ImageToRGBTensor'),
 ]
 test_image_pipeline = [
     dict(type='LoadPersonImage'),
-    dict(type='Resize', scale=(image_size[1], image_size[0]), keep_ratio=False),
+    dict(type='Resize', scale=(image_size[1], image_size[0]),
+         keep_ratio=False),
     dict(type='ImageToRGBTensor'),
 ]
 text_pipeline = [dict(type='TokenizeCaption', tokenizer=tokenizer)]

@@ -1,1 +1,2 @@
-"""AMNS for amnsfw: attention-weighted selective mask and noise label suppression."""
+"""AMNS for amnsfw: attention-weighted selective mask and noise label
+suppression."""

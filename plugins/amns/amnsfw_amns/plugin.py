@@ -1,4 +1,5 @@
-"""The ``amnsfw.plugins`` entry point of amnsfw-amns: registers its components."""
+"""The ``amnsfw.plugins`` entry point of amnsfw-amns: registers its
+components."""
 from typing import Mapping
 
 from amnsfw.hookspecs import hookimpl

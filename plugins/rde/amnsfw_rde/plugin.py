@@ -1,4 +1,5 @@
-"""The ``amnsfw.plugins`` entry point of amnsfw-rde: registers its components."""
+"""The ``amnsfw.plugins`` entry point of amnsfw-rde: registers its
+components."""
 from typing import Mapping
 
 from amnsfw.hookspecs import hookimpl

@@ -172,7 +172,8 @@ def test_cls_attention_equals_transformers_eager_attention(saved_vision_model):
     encoder = CLIPImageEncoder(image_size=(16, 16), pretrained=path).eval()
     images = torch.randn(2, 3, 16, 16)
     with torch.no_grad():
-        maps = reference(pixel_values=images, output_attentions=True).attentions
+        maps = reference(pixel_values=images,
+                         output_attentions=True).attentions
         last = encoder(images, attention='last').attention
         every = encoder(images, attention='all').attention
     cls_rows = [layer[:, :, 0].mean(dim=1) for layer in maps]

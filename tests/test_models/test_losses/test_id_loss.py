@@ -48,4 +48,5 @@ def test_zero_classifier_gives_log_num_classes():
     loss = head(dict(image_embeds=torch.randn(3, 3),
                      text_embeds=torch.randn(3, 3), image_pids=pids,
                      text_pids=pids))['loss_id']
-    assert loss.item() == pytest.approx(torch.log(torch.tensor(5.0)).item(), rel=1e-6)
+    assert loss.item() == pytest.approx(
+        torch.log(torch.tensor(5.0)).item(), rel=1e-6)

@@ -49,8 +49,8 @@ def test_equals_cross_entropy_on_masked_positions():
     expected = F.cross_entropy(logits[masked], LABELS[masked])
     # Same as the mean -log softmax at the original ids, written out.
     log_p = F.log_softmax(logits, dim=-1)
-    by_hand = -torch.stack([log_p[i, l, LABELS[i, l]]
-                            for i, l in masked.nonzero().tolist()]).mean()
+    by_hand = -torch.stack([log_p[i, t, LABELS[i, t]]
+                            for i, t in masked.nonzero().tolist()]).mean()
     assert expected.item() == pytest.approx(by_hand.item(), rel=1e-6)
     assert out['loss_mlm'].item() == pytest.approx(2 * expected.item(),
                                                    rel=1e-5)

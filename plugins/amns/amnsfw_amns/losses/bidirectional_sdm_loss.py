@@ -85,7 +85,8 @@ class BSDMLoss(nn.Module):
         self.eps = eps
         self.temperature = Temperature(tau, learnable_tau)
 
-    def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def forward(self, features: Dict[str, torch.Tensor]
+                ) -> Dict[str, torch.Tensor]:
         logits, targets = identity_logits(self.temperature, features)
         weights = pair_weights(features, len(logits))
         loss = (self._direction(logits, targets, weights)

@@ -79,7 +79,8 @@ class WAFLoss(nn.Module):
         self.weight = weight
         self.temperature = Temperature(tau, learnable_tau)
 
-    def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def forward(self, features: Dict[str, torch.Tensor]
+                ) -> Dict[str, torch.Tensor]:
         logits, targets = identity_logits(self.temperature, features)
         positives = targets.bool()
         weights = pair_weights(features, len(logits))

@@ -170,15 +170,15 @@ class ConsensusDivisionHook(Hook):
     Scoring takes the training set once, through a loader with the train
     loader's batch size, collate function and workers, shuffled like RDE's
     (seeded with ``seed`` + epoch; per-pair TAL depends on the batch's other
-    pairs), and sharded across ranks under DDP. Each rank scores the
-    features the loss heads train on (the model's ``batch_features``): with
-    the retriever's ``loss_batch='global'`` those of the whole global batch,
-    so a pair's loss is the one a single process with the same global batch
-    size gives it. The losses are gathered on rank 0, which must see every pair (an unseen pair is an error, never
-    a silently dropped one), computes the weights and sends them to every
-    rank. When the data set has ``noisy_pairs`` (known noise, for reports
-    only), the precision and recall of the clean calls, overall and per
-    head, are logged as ``train/ccd_*``.
+    pairs), and sharded across ranks under DDP. Each rank scores the features
+    the loss heads train on (the model's ``batch_features``): with the
+    retriever's ``loss_batch='global'`` those of the whole global batch, so a
+    pair's loss is the one a single process with the same global batch size
+    gives it. The losses are gathered on rank 0, which must see every pair (an
+    unseen pair is an error, never a silently dropped one), computes the
+    weights and sends them to every rank. When the data set has ``noisy_pairs``
+    (known noise, for reports only), the precision and recall of the clean
+    calls, overall and per head, are logged as ``train/ccd_*``.
 
     The weights are saved in checkpoints under ``ccd_pair_weights``.
 
