@@ -46,17 +46,21 @@ class TextImageSearcher:
 
     Args:
         config (str | Config): Experiment config, or its path.
-        checkpoint (str): Checkpoint of a model built from ``config`` (a
-            runner checkpoint, or any file with a ``state_dict``).
+        checkpoint (str, optional): Checkpoint of a model built from
+            ``config`` (a runner checkpoint, or any file with a
+            ``state_dict``); None keeps the weights the config's model is
+            built with (e.g. a model zoo entry's pretrained towers).
+            Defaults to None.
         device (str): Device the model runs on. Defaults to ``'cpu'``.
         index_kind (str): ``'flat'``, ``'ivf'`` or ``'hnsw'``
             (:class:`~amnsfw.apis.gallery_index.GalleryIndex`). Defaults to
             ``'flat'``.
     """
 
-    def __init__(self, config: Union[str, Config], checkpoint: str,
-                 device: str = 'cpu', index_kind: str = 'flat') -> None:
-        if not osp.isfile(checkpoint):
+    def __init__(self, config: Union[str, Config],
+                 checkpoint: Optional[str] = None, device: str = 'cpu',
+                 index_kind: str = 'flat') -> None:
+        if checkpoint is not None and not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint file not found: {checkpoint}')
         cfg = config if isinstance(config, Config) else Config.fromfile(config)
         self.cfg = cfg

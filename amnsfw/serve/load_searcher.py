@@ -1,13 +1,11 @@
 """A :class:`~amnsfw.apis.TextImageSearcher` from a config and checkpoint,
 or from a model zoo entry alone."""
 import os.path as osp
-import tempfile
 from typing import Optional, Tuple
 
-import torch
 from mmengine.config import Config
 
-from amnsfw.apis import TextImageSearcher, init_model
+from amnsfw.apis import TextImageSearcher
 from amnsfw.model_zoo import (ZOO_PREFIX, get_entry, list_entries,
                               zoo_retriever_config)
 
@@ -77,9 +75,6 @@ def load_searcher(model: str, checkpoint: Optional[str] = None,
     if checkpoint is not None:
         raise ValueError(f'{model!r} is a model zoo entry: it brings its '
                          'own weights, give no CHECKPOINT')
-    # The searcher takes a checkpoint file: the entry's weights, as one.
-    with tempfile.TemporaryDirectory() as folder:
-        weights = osp.join(folder, f'{name}.pth')
-        torch.save({'state_dict': init_model(name).state_dict()}, weights)
-        searcher = TextImageSearcher(zoo_config(name), weights, device=device)
+    # The entry's retriever config loads its towers when it is built.
+    searcher = TextImageSearcher(zoo_config(name), device=device)
     return searcher, f'model zoo entry {name} (zero-shot)'
