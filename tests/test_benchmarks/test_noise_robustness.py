@@ -55,3 +55,11 @@ def test_grid_table_has_best_and_last_per_noise_rate():
                         '50 % last |')
     assert table[2] == '| sdm | 40.00 | 20.00 | 40.00 ± 0.00 | 20.00 ± 0.00 |'
     assert len(table) == 3  # rde has no runs: no row
+
+
+def test_runs_train_on_the_regimes_smaller_set_with_its_id_classes():
+    cfg = noise_robustness.run_config('irra', 0.5, 0, epochs=4)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[loader].dataset.data_root == (
+            f'{noise_robustness.DATA_ROOT}/SynthPEDES')
+    assert cfg.model.num_classes == noise_robustness.TRAIN_IDS  # IDLoss
