@@ -46,7 +46,8 @@ from typing import Optional, Sequence
 
 from mmengine.config import DictAction
 
-from amnsfw.analysis import SIGNALS, describe_noisy_pairs, find_noisy_pairs
+from amnsfw.analysis.noisy_pairs import describe_noisy_pairs, find_noisy_pairs
+from amnsfw.analysis.pair_signals import SIGNALS
 from amnsfw.cli_errors import add_debug_argument, run_tool
 from amnsfw.datasets import AnnotationError
 

@@ -1,9 +1,9 @@
-"""Analyses of trained models and their runs: which training pairs look
-mislabelled (:mod:`.noisy_pairs`), what the training logs say
-(:mod:`.scalars_log`, :mod:`.log_summary`)."""
-from .noisy_pairs import NoisyPairs, describe_noisy_pairs, find_noisy_pairs
-from .pair_signals import SIGNALS
+"""Analyses of trained models and their runs, each in its own module
+(imported directly, so reading a log does not load a model's code):
 
-__all__ = [
-    'NoisyPairs', 'SIGNALS', 'describe_noisy_pairs', 'find_noisy_pairs'
-]
+* :mod:`.noisy_pairs`, :mod:`.pair_signals`: which training pairs look
+  mislabelled (``tools/find_noisy_pairs.py``);
+* :mod:`.scalars_log`: the one reader of MMEngine's ``scalars.json``;
+* :mod:`.log_summary`: what the training logs say
+  (``tools/analyze_logs.py``).
+"""

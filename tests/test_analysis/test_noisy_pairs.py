@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from amnsfw.analysis import find_noisy_pairs
+from amnsfw.analysis.noisy_pairs import find_noisy_pairs
 from amnsfw.analysis.pair_signals import ccd_gmm, identity_infonce, score_pairs
 from amnsfw.datasets import collate_person_search
 from amnsfw.datasets.synthpedes import generate_synthpedes
