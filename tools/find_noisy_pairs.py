@@ -23,7 +23,8 @@ meaning more suspicious:
 
 * ``loss``: the pair's loss in its batch: the mean over the loss heads that
   have ``per_pair_loss`` (RDE's ``TALLoss``), or, for a model without
-  one, the identity-aware InfoNCE of :func:`identity_infonce`;
+  one, the identity-aware InfoNCE of
+  :func:`amnsfw.analysis.pair_signals.identity_infonce`;
 * ``rank``: the rank of the pair's own image among all training images for
   its caption (1 = first), by the evaluation's similarity (cosine averaged
   over the model's named embeddings), ties counted against the pair;
