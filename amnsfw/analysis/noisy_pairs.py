@@ -120,7 +120,7 @@ def find_noisy_pairs(config: str, checkpoint: str, signal: str = 'loss',
     gmm = None
     if signal == 'ccd':
         if importlib.util.find_spec('sklearn') is None:
-            raise ImportError('--signal ccd needs scikit-learn (pip install '
+            raise ImportError('the ccd signal needs scikit-learn (pip install '
                               'scikit-learn)')
         gmm = ccd_gmm(cfg)
     model = init_model(cfg, checkpoint, device)
