@@ -215,3 +215,15 @@ def test_a_trained_model_finds_planted_noise_far_better_than_chance(
     assert metrics['num_pairs'] == 128 and metrics['num_noisy'] == 64
     assert metrics['precision@16'] >= 0.9
     assert metrics['auroc'] >= 0.8
+
+
+def test_ccd_without_scikit_learn_is_a_clear_error_before_any_work(
+        monkeypatch, tmp_path):
+    from amnsfw.analysis import noisy_pairs
+    monkeypatch.setattr(noisy_pairs.importlib.util, 'find_spec',
+                        lambda name: None)
+    monkeypatch.setattr(noisy_pairs, 'init_model',
+                        lambda *args: pytest.fail('model loaded'))
+    with pytest.raises(ImportError, match='ccd signal needs scikit-learn'):
+        find_noisy_pairs(str(ITC_CONFIG), 'x.pth', signal='ccd',
+                         out_dir=str(tmp_path / 'out'))
