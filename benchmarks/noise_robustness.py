@@ -47,6 +47,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from amnsfw.analysis.scalars_log import epoch_scalars
+from amnsfw.visualization.noise_curves import plot_noise_curves
+
 REPO = Path(__file__).resolve().parents[1]
 METHODS = {
     'sdm': 'configs/sdm/sdm_tinyclip_30e_synthpedes.py',
@@ -153,25 +156,13 @@ def train(method: str, noise: float, seed: int, epochs: int,
         print(f'finished {work_dir.name}', flush=True)
 
 
-def epoch_scalars(work_dir: Path) -> List[dict]:
-    """The validation scalars of every epoch, in order (the latest log of
-    each epoch wins, so a resumed run counts once)."""
-    by_epoch: Dict[int, dict] = {}
-    for path in sorted(work_dir.glob('*/vis_data/scalars.json')):
-        for line in path.read_text().splitlines():
-            record = json.loads(line)
-            if 'retrieval/R1' in record:
-                by_epoch[record['step']] = record
-    return [by_epoch[step] for step in sorted(by_epoch)]
-
-
 def read_run(work_dir: Path) -> dict:
     """A finished run: best and last test metrics, per-epoch curves."""
     tests = {
         which: json.loads((work_dir / f'test_{which}.json').read_text())
         for which in ('best', 'last')
     }
-    epochs = epoch_scalars(work_dir)
+    epochs = epoch_scalars(str(work_dir))
     return dict(
         best={k: tests['best'][f'retrieval/{k}'] for k in METRICS},
         last={k: tests['last'][f'retrieval/{k}'] for k in METRICS},
@@ -297,42 +288,7 @@ def write_report(results: Dict, epochs: int, out: Path) -> None:
             f"{cell([r['clean_top1'][-1] for r in runs])} |")
     out.write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
-    plot_curves(results, noise_rates, out)
-
-
-def plot_curves(results: Dict, noise_rates: Sequence[float],
-                out: Path) -> None:
-    """Per noise rate, one panel: val R@1 per epoch (and the memorised
-    share of noisy pairs), one line per method, mean over seeds."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    for key, label, name in (('val_r1', 'val R@1 (%)', 'r1'),
-                             ('noisy_top1', 'noisy pairs memorised (%)',
-                              'memorisation')):
-        rates = [n for n in noise_rates if key == 'val_r1' or n > 0]
-        if not rates:
-            continue
-        figure, axes = plt.subplots(1, len(rates), squeeze=False,
-                                    figsize=(4 * len(rates), 3.4),
-                                    sharey=True)
-        for axis, noise in zip(axes[0], rates):
-            for (method, rate), runs in sorted(results.items()):
-                curves = [r[key] for r in runs]
-                if rate != noise or None in curves[0]:
-                    continue
-                length = min(len(c) for c in curves)
-                mean = [statistics.mean(c[i] for c in curves)
-                        for i in range(length)]
-                colour = f'C{(MAIN_METHODS + ABLATIONS).index(method)}'
-                axis.plot(range(1, length + 1), mean, label=method,
-                          color=colour)
-            axis.set(title=f'{round(noise * 100)} % noise', xlabel='epoch')
-            axis.legend(fontsize=7)
-        axes[0][0].set_ylabel(label)
-        figure.tight_layout()
-        figure.savefig(out.with_name(f'{out.stem}_{name}.png'), dpi=100)
-        plt.close(figure)
+    plot_noise_curves(results, noise_rates, out, MAIN_METHODS + ABLATIONS)
 
 
 def estimate_hours(grid: Sequence[tuple], root: Path, epochs: int,

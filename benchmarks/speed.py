@@ -118,11 +118,11 @@ def loader_speed(workers: List[int], batches: int) -> List[dict]:
 @torch.no_grad()
 def search_speed(gallery_sizes: List[int], device: str) -> List[dict]:
     """Embedding and ranking time of the tiny model by gallery size."""
+    from amnsfw.apis import init_model
     from amnsfw.evaluation.functional import retrieval_metrics
-    from amnsfw.registry import MODELS
     from amnsfw.testing import caption_inputs
     cfg = _load_main_config()
-    model = MODELS.build(cfg.model).to(device).eval()
+    model = init_model(cfg, device=device)
     height, width = cfg.image_size
     records = json.loads((REPO / cfg.data_root / 'reid_raw.json').read_text())
     captions = [c for r in records for c in r['captions']][:512]

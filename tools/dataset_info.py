@@ -19,7 +19,8 @@ their record. ``--json`` prints the same report as one JSON object.
 Exit status: 0 when the data set is usable; 1 when a split is empty or
 missing, or ``--check-images`` finds unusable images; 2 when the annotation
 file cannot be read or parsed (one line on stderr; ``--debug`` shows the
-traceback).
+traceback). The work is :func:`amnsfw.datasets.dataset_report.
+dataset_report`'s.
 """
 import argparse
 import json
@@ -28,15 +29,7 @@ import sys
 from typing import List, Optional
 
 from amnsfw.cli_errors import add_debug_argument, run_tool
-from amnsfw.datasets.dataset_info import (FILE_VIEW_KWARGS, build_reader,
-                                          compare_with_known, empty_splits,
-                                          format_comparison,
-                                          format_statistics, image_problems,
-                                          resolve_type, split_statistics)
-from amnsfw.errors import InputError
-
-#: How many unusable images to print.
-SHOW_PROBLEMS = 5
+from amnsfw.datasets.dataset_report import dataset_report
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -85,61 +78,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         int: The exit status: 0 when usable, 1 when not.
     """
     args = parse_args(argv)
-    try:
-        dataset_type = resolve_type(args.dataset)
-    except KeyError as error:
-        raise InputError(
-            f'unknown data set {args.dataset!r}: expected cuhk-pedes, '
-            'icfg-pedes, rstpreid or a registered reader type name'
-        ) from error
-    kwargs = dict(ann_file=args.ann_file)
-    reader = build_reader(dataset_type, args.data_root, **kwargs,
-                          **FILE_VIEW_KWARGS.get(dataset_type, {}))
-    records = reader.load_records()
-    stats = split_statistics(records)
-    comparisons = compare_with_known(dataset_type, stats)
-    empty = empty_splits(reader, stats)
-    problems = (image_problems(reader, records, args.workers)
-                if args.check_images else [])
-    usable = not empty and not problems
-    served = None
-    if dataset_type in FILE_VIEW_KWARGS:
-        served = split_statistics(
-            build_reader(dataset_type, args.data_root,
-                         **kwargs).load_records())
-    if args.json:
-        print(json.dumps(dict(
-            dataset=dataset_type, data_root=args.data_root,
-            ann_file=reader.ann_file,
-            splits={s: size._asdict() for s, size in stats.items()},
-            served_splits=served and {
-                s: size._asdict() for s, size in served.items()},
-            matches_known_sizes=bool(comparisons) and all(
-                row.ok for row in comparisons),
-            empty_splits=empty, images_checked=args.check_images,
-            num_images=len(records),
-            unusable_images=[p._asdict() for p in problems],
-            usable=usable), indent=1, ensure_ascii=False))
-        return 0 if usable else 1
-    print(f'{dataset_type} at {args.data_root} ({reader.ann_file})')
-    print(format_statistics(stats))
-    print(format_comparison(dataset_type, comparisons))
-    if served is not None:
-        print('as served by the reader with its default arguments '
-              '(val carved from train by identity):')
-        print(format_statistics(served))
-    for split in empty:
-        print(f'ERROR: split {split!r} has no records ({dataset_type} '
-              f'needs {", ".join(reader.file_splits)})')
-    if args.check_images:
-        print(f'unusable images: {len(problems)} of {len(records)}')
-        for p in problems[:SHOW_PROBLEMS]:
-            print(f'  record {p.record} (split {p.split}, id {p.pid}): '
-                  f'{p.path}: {p.problem}')
-        if len(problems) > SHOW_PROBLEMS:
-            print(f'  ... and {len(problems) - SHOW_PROBLEMS} more')
-    print('usable' if usable else 'NOT USABLE')
-    return 0 if usable else 1
+    report = dataset_report(args.dataset, args.data_root,
+                            ann_file=args.ann_file,
+                            check_images=args.check_images,
+                            workers=args.workers)
+    print(json.dumps(report.to_json(), indent=1, ensure_ascii=False)
+          if args.json else report.format())
+    return 0 if report.usable else 1
 
 
 if __name__ == '__main__':

@@ -20,7 +20,6 @@ import json
 import os.path as osp
 import platform
 import shlex
-import subprocess
 import sys
 import time
 
@@ -29,6 +28,7 @@ from mmengine.config import DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner, find_latest_checkpoint
 
+from amnsfw.analysis.log_summary import analyze_logs, describe_logs
 from amnsfw.cli_errors import add_debug_argument, run_tool
 from amnsfw.datasets.synthpedes import generate_synthpedes
 from amnsfw.datasets.synthpedes.pretrain_corpus import caption_sample
@@ -52,13 +52,11 @@ def write_vocabulary(path: str, seed: int) -> None:
 
 
 def plot_learning_curve(work_dir: str) -> str:
-    """Loss and zero-shot val R@1 against iterations, by analyze_logs."""
+    """Loss and zero-shot val R@1 against iterations, as analyze_logs
+    draws and prints them."""
     out = osp.join(work_dir, 'learning_curve.png')
-    subprocess.run([
-        sys.executable,
-        osp.join(osp.dirname(__file__), 'analyze_logs.py'), work_dir,
-        '--keys', 'loss', 'retrieval/R1', '--out', out
-    ], check=True)
+    print(describe_logs(analyze_logs([work_dir], keys=['loss', 'retrieval/R1'],
+                                     out=out)))
     return out
 
 

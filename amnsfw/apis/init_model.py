@@ -25,6 +25,9 @@ def init_model(model: Union[str, Config],
             with a zoo entry. Defaults to None.
         device (str): Defaults to ``'cpu'``.
 
+    Raises:
+        FileNotFoundError: The config or the checkpoint file is missing.
+
     Example::
 
         model = init_model('tinyclip-synthpedes')
@@ -48,6 +51,8 @@ def init_model(model: Union[str, Config],
 
 def _config_model(cfg: Config, checkpoint: Optional[str], device: str):
     """The config's model with the checkpoint's weights (strictly)."""
+    if checkpoint is not None and not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'checkpoint file not found: {checkpoint}')
     retriever = MODELS.build(cfg.model)
     if checkpoint is not None:
         load_checkpoint(retriever, checkpoint, map_location='cpu',

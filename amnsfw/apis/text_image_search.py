@@ -1,6 +1,5 @@
 """Index a gallery of person images and rank it by caption."""
 import os
-import os.path as osp
 import sys
 from functools import cached_property
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -60,8 +59,6 @@ class TextImageSearcher:
     def __init__(self, config: Union[str, Config],
                  checkpoint: Optional[str] = None, device: str = 'cpu',
                  index_kind: str = 'flat') -> None:
-        if checkpoint is not None and not osp.isfile(checkpoint):
-            raise FileNotFoundError(f'checkpoint file not found: {checkpoint}')
         cfg = config if isinstance(config, Config) else Config.fromfile(config)
         self.cfg = cfg
         self.model = init_model(cfg, checkpoint, device)

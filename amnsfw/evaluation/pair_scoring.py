@@ -1,13 +1,15 @@
 """Score a model's fit of its own training pairs.
 
 Shared by :class:`~amnsfw.engine.MemorisationHook` (how many noisy pairs a
-run has memorised, per epoch) and ``tools/find_noisy_pairs.py`` (which pairs
-look mislabelled): both read the train split in order, without
+run has memorised, per epoch) and :mod:`amnsfw.analysis.noisy_pairs` (which
+pairs look mislabelled): both read the train split in order, without
 augmentation, embed every pair with the model, and rank each caption's own
-image among all training images.
+image among all training images. The per-pair losses of the loss heads
+(:func:`pair_loss_heads`, :func:`per_pair_losses`, :func:`pair_loss_table`)
+are shared with the RDE plugin's consensus division.
 """
 import sys
-from typing import Dict, Iterator, Tuple
+from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -42,6 +44,60 @@ def build_unaugmented_train_set(cfg: Config) -> PersonSearchDataset:
     ]
     dataset_cfg.pop('skip_broken_images', None)
     return DATASETS.build(dataset_cfg)
+
+
+def pair_loss_heads(model: torch.nn.Module) -> List[torch.nn.Module]:
+    """The model's loss heads that score each pair on its own (those with
+    ``per_pair_loss``, e.g. RDE's ``TALLoss``), in model order."""
+    return [head for head in model.loss_heads
+            if hasattr(head, 'per_pair_loss')]
+
+
+def per_pair_losses(heads: Sequence[torch.nn.Module],
+                    features: dict) -> torch.Tensor:
+    """Each head's per-pair loss of a batch, one column per head.
+
+    Args:
+        heads (Sequence[nn.Module]): From :func:`pair_loss_heads`.
+        features (dict): The batch's features, as the heads train on them.
+
+    Returns:
+        Tensor: ``(B, H)`` float32 losses, on the features' device.
+    """
+    return torch.stack([head.per_pair_loss(features).float()
+                        for head in heads], dim=1)
+
+
+def pair_loss_table(scored: Iterable[Tuple[Sequence[int], Sequence]],
+                    num_pairs: int, num_heads: int, who: str = '',
+                    hint: str = '') -> np.ndarray:
+    """Per-pair losses of every training pair, by pair index.
+
+    Args:
+        scored (Iterable[tuple]): ``(pair indices, (B, H) losses)`` chunks,
+            e.g. one per batch or per rank; a later chunk overwrites an
+            earlier one's pair.
+        num_pairs (int): Pairs of the train split.
+        num_heads (int): Loss columns ``H``.
+        who (str): What scored, leading the error message, e.g.
+            ``'ConsensusDivisionHook '``. Defaults to ``''``.
+        hint (str): Appended to the error message. Defaults to ``''``.
+
+    Returns:
+        np.ndarray: ``(num_pairs, H)`` float64 losses.
+
+    Raises:
+        RuntimeError: Some pair was never scored: every pair must be.
+    """
+    losses = np.full((num_pairs, num_heads), np.nan)
+    for indices, rows in scored:
+        losses[np.asarray(indices, dtype=np.int64)] = rows
+    unseen = np.flatnonzero(np.isnan(losses[:, 0]))
+    if len(unseen):
+        raise RuntimeError(f'{who}scored {num_pairs - len(unseen)} of '
+                           f'{num_pairs} training pairs; unseen pairs, e.g. '
+                           f'{unseen[:5].tolist()}{hint}')
+    return losses
 
 
 def iter_pair_features(model: torch.nn.Module, dataset: PersonSearchDataset,

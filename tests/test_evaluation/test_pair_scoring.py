@@ -1,5 +1,6 @@
 """amnsfw.evaluation.pair_scoring: ranking each caption's own image."""
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -58,3 +59,45 @@ def test_own_image_ranks_share_the_image_of_pairs_that_share_it():
     # others, its own among them: the tie counts against it, rank 3 of 3.
     assert ranks.tolist() == [1, 3, 1, 1]
     assert ranks.dtype == np.int64
+
+
+class _Head(torch.nn.Module):
+    """A loss head whose per-pair loss is a fixed multiple of the batch."""
+
+    def __init__(self, scale: float) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def per_pair_loss(self, features: dict) -> torch.Tensor:
+        return features['x'] * self.scale
+
+
+def test_pair_loss_heads_keep_only_heads_with_per_pair_loss_in_order():
+    model = torch.nn.Module()
+    first, second = _Head(1.0), _Head(2.0)
+    model.loss_heads = torch.nn.ModuleList(
+        [first, torch.nn.Identity(), second])
+    assert pair_scoring.pair_loss_heads(model) == [first, second]
+
+
+def test_per_pair_losses_are_one_float32_column_per_head():
+    features = {'x': torch.tensor([1., 2., 3.], dtype=torch.float64)}
+    losses = pair_scoring.per_pair_losses([_Head(1.0), _Head(10.0)],
+                                          features)
+    assert losses.dtype == torch.float32
+    assert losses.tolist() == [[1., 10.], [2., 20.], [3., 30.]]
+
+
+def test_pair_loss_table_places_chunks_by_pair_index():
+    table = pair_scoring.pair_loss_table(
+        [([2, 0], [[3., 30.], [1., 10.]]), ([1], [[2., 20.]])], 3, 2)
+    assert table.dtype == np.float64
+    assert table.tolist() == [[1., 10.], [2., 20.], [3., 30.]]
+
+
+def test_pair_loss_table_refuses_unseen_pairs_naming_them():
+    with pytest.raises(RuntimeError,
+                       match=r'^Hook scored 2 of 4 training pairs; unseen '
+                       r'pairs, e\.g\. \[1, 3\] \(hint\)$'):
+        pair_scoring.pair_loss_table([([0, 2], [[1.], [2.]])], 4, 1,
+                                     who='Hook ', hint=' (hint)')

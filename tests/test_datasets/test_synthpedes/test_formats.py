@@ -1,5 +1,4 @@
 """Each native format written by the generator, read back by its reader."""
-import importlib.util
 import json
 import os
 
@@ -18,9 +17,6 @@ FORMATS = {
     'rstpreid': (RSTPReid, 'SynthPEDES-RSTP', 'data_captions.json',
                  'img_path', 0, ('train', 'val', 'test'), 2),
 }
-TOOL = os.path.join(
-    os.path.dirname(__file__), '..', '..', '..', 'tools',
-    'generate_synthpedes.py')
 
 
 @pytest.fixture(scope='module')
@@ -135,16 +131,3 @@ def test_icfg_carved_val_is_disjoint_and_deterministic(data_root):
 def test_unknown_format(tmp_path):
     with pytest.raises(ValueError, match="format must be one of .*'cuhk-pe"):
         generate_synthpedes(str(tmp_path), format='market1501', **SIZES)
-
-
-def test_cli_format(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location('gen_tool', TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    assert tool.main(['--root', str(tmp_path), '--format', 'rstpreid',
-                      '--train-ids', '2', '--val-ids', '1', '--test-ids', '1',
-                      '--images-per-id', '1']) == 0
-    assert os.path.isfile(
-        os.path.join(str(tmp_path), 'SynthPEDES-RSTP', 'data_captions.json'))
-    assert not os.path.exists(os.path.join(str(tmp_path), 'SynthPEDES'))
-    assert 'SynthPEDES-RSTP' in capsys.readouterr().out

@@ -1,5 +1,4 @@
 import hashlib
-import importlib.util
 import json
 import os
 
@@ -10,9 +9,6 @@ from amnsfw.datasets.synthpedes import generate_synthpedes, oracle_scores
 from amnsfw.datasets.synthpedes.captions import tokenize
 
 SIZES = dict(num_train_ids=20, num_val_ids=3, num_test_ids=10, images_per_id=3)
-TOOL = os.path.join(
-    os.path.dirname(__file__), '..', '..', '..', 'tools',
-    'generate_synthpedes.py')
 
 
 def _load(dataset_dir, name):
@@ -124,45 +120,23 @@ def test_rejects_bad_sizes(tmp_path):
         generate_synthpedes(str(tmp_path), num_test_ids=0)
 
 
-def _cli():
-    spec = importlib.util.spec_from_file_location('generate_synthpedes', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_cli_skips_existing_and_force_regenerates(tmp_path, capsys):
-    cli = _cli()
-    argv = [
-        '--root',
-        str(tmp_path), '--train-ids', '4', '--val-ids', '1', '--test-ids', '3',
-        '--images-per-id', '2'
-    ]
-    assert cli.main(argv) == 0
-    assert 'skipped' not in capsys.readouterr().out
+def test_skips_existing_and_force_regenerates(tmp_path):
+    sizes = dict(num_train_ids=4, num_val_ids=1, num_test_ids=3,
+                 images_per_id=2)
+    assert generate_synthpedes(str(tmp_path), **sizes).generated
     # A marked image shows whether a later run rewrote the data set.
     image = tmp_path / 'SynthPEDES' / 'imgs' / 'train' / '00001_0.jpg'
     original = image.read_bytes()
     image.write_bytes(b'marker')
 
-    assert cli.main(argv) == 0
-    out = capsys.readouterr().out
-    assert 'skipped' in out and 'R@1' in out
+    again = generate_synthpedes(str(tmp_path), **sizes)
+    assert not again.generated and 'R@1' in again.format_table()
     assert image.read_bytes() == b'marker'
 
-    assert cli.main(argv + ['--force']) == 0
-    assert 'skipped' not in capsys.readouterr().out
+    assert generate_synthpedes(str(tmp_path), force=True, **sizes).generated
     assert image.read_bytes() == original
 
-    assert cli.main(argv[:-1] + ['3']) == 0
-    assert 'skipped' not in capsys.readouterr().out
+    assert generate_synthpedes(str(tmp_path),
+                               **dict(sizes, images_per_id=3)).generated
     annotation = tmp_path / 'SynthPEDES' / 'reid_raw.json'
     assert len(json.loads(annotation.read_text())) == 8 * 3
-
-
-def test_incomplete_data_set_is_regenerated(tmp_path):
-    summary = generate_synthpedes(str(tmp_path), **SIZES)
-    os.remove(os.path.join(summary.path, 'reid_raw.json'))
-    again = generate_synthpedes(str(tmp_path), **SIZES)
-    assert again.generated
-    assert os.path.isfile(os.path.join(again.path, 'reid_raw.json'))

@@ -1,6 +1,5 @@
 """Consensus clean-label division (CCD) of RDE, run before each epoch."""
 import contextlib
-import warnings
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -11,53 +10,18 @@ from mmengine.dist import (all_gather_object, broadcast_object_list,
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import GaussianMixture
 from torch.utils.data import DataLoader
+
+from amnsfw.evaluation.functional.clean_posterior import (RDE_GMM,
+                                                          clean_posterior)
+from amnsfw.evaluation.pair_scoring import (pair_loss_heads,
+                                            pair_loss_table,
+                                            per_pair_losses)
 
 #: What a pair gets when the heads disagree.
 DISAGREEMENTS = ('random', 'keep', 'drop')
-#: RDE's mixture settings for rates up to 0.4 (above, and on RSTPReid, it
-#: uses ``max_iter=100, tol=1e-4, reg_covar=1e-6``).
-RDE_GMM = dict(max_iter=10, tol=1e-2, reg_covar=5e-4)
 #: Where the weights go in a checkpoint.
 CHECKPOINT_KEY = 'ccd_pair_weights'
-
-
-def clean_posterior(losses: np.ndarray, gmm: Optional[dict] = None,
-                    seed: int = 0) -> np.ndarray:
-    """Each pair's posterior of being clean given its loss, as RDE fits it.
-
-    The losses are min-max normalised to [0, 1] and fitted with a
-    two-component Gaussian mixture; the posterior under the component of
-    smaller mean is returned. Constant losses carry no evidence: every
-    posterior is then 1.
-
-    Args:
-        losses (np.ndarray): ``(N,)`` per-pair losses, finite.
-        gmm (dict, optional): ``GaussianMixture`` arguments besides
-            ``n_components=2`` and ``random_state``. Defaults to None
-            (:data:`RDE_GMM`).
-        seed (int): The mixture's ``random_state``. Defaults to 0.
-
-    Returns:
-        np.ndarray: ``(N,)`` float64 posteriors.
-    """
-    losses = np.asarray(losses, dtype=np.float64)
-    if not np.isfinite(losses).all():
-        raise ValueError(f'{int((~np.isfinite(losses)).sum())} of '
-                         f'{losses.size} per-pair losses are not finite')
-    spread = losses.max() - losses.min()
-    if spread == 0:
-        return np.ones(losses.shape)
-    normalised = ((losses - losses.min()) / spread).reshape(-1, 1)
-    mixture = GaussianMixture(n_components=2, random_state=seed,
-                              **(RDE_GMM if gmm is None else gmm))
-    with warnings.catch_warnings():
-        # RDE stops after 10 EM steps on purpose.
-        warnings.simplefilter('ignore', ConvergenceWarning)
-        mixture.fit(normalised)
-    return mixture.predict_proba(normalised)[:, mixture.means_.argmin()]
 
 
 def clean_labels(losses: np.ndarray,
@@ -241,8 +205,7 @@ class ConsensusDivisionHook(Hook):
             return
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        heads = [head for head in model.loss_heads
-                 if hasattr(head, 'per_pair_loss')]
+        heads = pair_loss_heads(model)
         if not heads:
             raise ValueError(
                 'ConsensusDivisionHook needs loss heads with per_pair_loss '
@@ -311,9 +274,7 @@ class ConsensusDivisionHook(Hook):
                     data = model.data_preprocessor(batch, True)
                     features = model.batch_features(model.encode_pairs(
                         data['inputs'], data['data_samples']))
-                    losses = torch.stack(
-                        [head.per_pair_loss(features).float()
-                         for head in heads], dim=1).cpu().tolist()
+                    losses = per_pair_losses(heads, features).cpu().tolist()
                     for index, row in zip(
                             features['image_index'].tolist(), losses):
                         scored[index] = row
@@ -326,16 +287,10 @@ class ConsensusDivisionHook(Hook):
                 ) -> Tuple[np.ndarray, Dict[str, float]]:
         """Weights of all pairs from every rank's losses, and their quality
         statistics."""
-        losses = np.full((num_pairs, len(heads)), np.nan)
-        for scored in gathered:
-            for index, row in scored.items():
-                losses[index] = row
-        unseen = np.flatnonzero(np.isnan(losses[:, 0]))
-        if len(unseen):
-            raise RuntimeError(
-                f'ConsensusDivisionHook scored {num_pairs - len(unseen)} of '
-                f'{num_pairs} training pairs; unseen pairs, e.g. '
-                f'{unseen[:5].tolist()} (skip_broken_images skips pairs)')
+        losses = pair_loss_table(
+            ((list(scored), list(scored.values())) for scored in gathered
+             if scored), num_pairs, len(heads), who='ConsensusDivisionHook ',
+            hint=' (skip_broken_images skips pairs)')
         weights, labels = consensus_weights(
             list(losses.T), self.threshold, self.gmm, self.disagreement,
             self.fallback_noisy_fraction, seed)

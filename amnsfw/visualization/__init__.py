@@ -1,0 +1,2 @@
+"""Drawing: contact sheets of training pairs, result grids of searches and
+curves of training runs."""
