@@ -8,8 +8,7 @@ from amnsfw.cli_errors import (INPUT_ERROR_STATUS, add_debug_argument,
                                run_tool)
 from amnsfw.model_zoo import entry_table
 from amnsfw.plugin_template import KINDS, generate_plugin
-from amnsfw.plugins import component_owners, load_plugins
-from amnsfw.registry import REGISTRIES
+from amnsfw.registry import REGISTRIES, component_owners, load_plugins
 from amnsfw.serve.command import add_serve_command
 
 

@@ -6,11 +6,12 @@ import pytest
 from mmengine.registry import Registry
 
 import amnsfw.cli
-import amnsfw.plugins
+import amnsfw.plugin_host
 from amnsfw import builtin_plugin
-from amnsfw.plugins import (ALLOWLIST_ENV, API_ATTRIBUTE, DISABLE_AUTOLOAD_ENV,
-                            LEGACY_API_VERSION, PluginApiWarning, PluginHost,
-                            PluginLoadWarning, select_entry_points)
+from amnsfw.plugin_host import (ALLOWLIST_ENV, API_ATTRIBUTE,
+                                DISABLE_AUTOLOAD_ENV, LEGACY_API_VERSION,
+                                PluginApiWarning, PluginHost,
+                                PluginLoadWarning, select_entry_points)
 from amnsfw.version import PLUGIN_API_VERSION, __version__
 from tests.fixtures.plugin_modules import good_plugin
 
@@ -139,7 +140,7 @@ def test_undeclared_api_loads_as_the_legacy_api_with_a_warning(host):
 
 
 def test_an_api_bump_refuses_undeclared_plugins(host, monkeypatch):
-    monkeypatch.setattr(amnsfw.plugins, 'PLUGIN_API_VERSION', '2')
+    monkeypatch.setattr(amnsfw.plugin_host, 'PLUGIN_API_VERSION', '2')
     with pytest.warns(PluginApiWarning), pytest.warns(
             PluginLoadWarning, match="API '1' \\(assumed, no "):
         host.load([entry_point('old', 'undeclared_plugin')], environ={})

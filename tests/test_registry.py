@@ -7,7 +7,7 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from amnsfw.registry import (METRICS, MODELS, REGISTRIES, ComponentRegistry,
                              UnknownComponentError)
 
-KINDS = {'retriever', 'backbone', 'tokenizer', 'masker', 'loss',
+KINDS = {'model', 'backbone', 'tokenizer', 'masker', 'loss',
          'embedding_head', 'dataset',
          'transform', 'sampler', 'function', 'metric', 'hook'}
 
@@ -45,7 +45,7 @@ def test_unknown_name_message():
     message = str(info.value)
     assert "unknown metric 'TextToImageRetrievalMetrc'" in message
     assert 'Closest known names: TextToImageRetrievalMetric' in message
-    assert 'Installed plugins: amnsfw 0.1.0 (amnsfw)' in message
+    assert 'Loaded plugins: amnsfw 0.1.0 (amnsfw)' in message
     assert isinstance(info.value, KeyError)
 
 
