@@ -15,6 +15,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from torch.utils.data import DataLoader
 
+from amnsfw.plugin_api import PerPairLoss
+
 #: What a pair gets when the heads disagree.
 DISAGREEMENTS = ('random', 'keep', 'drop')
 #: RDE's mixture settings for rates up to 0.4 (above, and on RSTPReid, it
@@ -160,7 +162,7 @@ class ConsensusDivisionHook(Hook):
     RDE's consensus clean-label division (CCD; Qin et al., CVPR 2024): from
     epoch ``start_epoch`` on (RDE: the first, before any training), before
     each epoch the model, in eval mode and without gradients, scores every
-    training pair with each loss head that has ``per_pair_loss`` (RDE: TAL
+    training pair with each loss head that is a ``PerPairLoss`` (RDE: TAL
     on the global and on the TSE embedding); :func:`consensus_weights`
     turns the losses into per-pair weights, which every training batch
     then carries as ``data_samples['pair_weights']`` for the loss heads
@@ -242,11 +244,12 @@ class ConsensusDivisionHook(Hook):
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         heads = [head for head in model.loss_heads
-                 if hasattr(head, 'per_pair_loss')]
+                 if isinstance(head, PerPairLoss)]
         if not heads:
             raise ValueError(
-                'ConsensusDivisionHook needs loss heads with per_pair_loss '
-                '(e.g. TALLoss); the model has '
+                'ConsensusDivisionHook needs loss heads that are a '
+                'PerPairLoss (with per_pair_loss, e.g. TALLoss); the model '
+                'has '
                 f'{[type(head).__name__ for head in model.loss_heads]}')
         seed = self.seed + runner.epoch
         scored = self._score(runner, model, heads, seed)
