@@ -1,11 +1,14 @@
 """Registries: one per kind, scope amnsfw, lookups and unknown names."""
+import logging
+
 import pytest
-from mmengine.registry import DefaultScope
+import torch
+from mmengine.registry import DefaultScope, Registry
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 
-from amnsfw.registry import (METRICS, MODELS, REGISTRIES, ComponentRegistry,
-                             UnknownComponentError)
+from amnsfw.registry import (METRICS, MODELS, REGISTRIES, RUNNER_SCOPE_NODES,
+                             ComponentRegistry, UnknownComponentError)
 
 KINDS = {'model', 'backbone', 'tokenizer', 'masker', 'loss',
          'embedding_head', 'dataset',
@@ -52,3 +55,42 @@ def test_unknown_name_message():
 def test_contains():
     assert 'TextToImageRetrievalMetric' in METRICS
     assert 'NoSuchMetric' not in METRICS
+
+
+def mmengine_roots():
+    """Every root registry of MMEngine, by its attribute name."""
+    import mmengine.registry.root as root
+    return {name: value for name, value in vars(root).items()
+            if isinstance(value, Registry) and value.parent is None}
+
+
+def test_every_mmengine_registry_tree_has_an_amnsfw_scope():
+    # Without one, MMEngine's runner warns "Failed to search registry with
+    # scope 'amnsfw'" for each tree it builds from (optimizer, loop, ...).
+    for name, root in mmengine_roots().items():
+        assert root._search_child('amnsfw') is not None, name
+    assert set(RUNNER_SCOPE_NODES) == set(mmengine_roots()) - {
+        'MODELS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'FUNCTIONS',
+        'METRICS', 'HOOKS'}
+
+
+def test_runner_builds_mmengine_components_through_the_scope_without_warning(
+        monkeypatch):
+    import mmengine.logging
+    from mmengine.registry import OPTIMIZERS
+    logged = []
+    # The registry imports print_log where it warns; debug lines aside.
+    monkeypatch.setattr(
+        mmengine.logging, 'print_log',
+        lambda message, level=logging.INFO, **kwargs: logged.append(message)
+        if level >= logging.WARNING else None)
+    with OPTIMIZERS.switch_scope_and_registry('nosuchscope'):
+        pass
+    assert 'Failed to search registry with scope "nosuchscope"' in logged[-1]
+    logged.clear()
+    with OPTIMIZERS.switch_scope_and_registry('amnsfw') as registry:
+        optimizer = registry.build(
+            dict(type='AdamW', params=[torch.zeros(1, requires_grad=True)]))
+    assert type(optimizer) is torch.optim.AdamW
+    assert registry is RUNNER_SCOPE_NODES['OPTIMIZERS']
+    assert logged == []
