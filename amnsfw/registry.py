@@ -114,8 +114,8 @@ def _root(name: str, location: str) -> ComponentRegistry:
 
 #: Models, as MMEngine's runner builds them from its ``MODELS`` root: the
 #: retrievers (the top-level models it trains) and their data
-#: preprocessors. Kind ``'model'`` (``'retriever'`` until plugin API 1's
-#: alias, :data:`KIND_ALIASES`).
+#: preprocessors. Kind ``'model'``; ``'retriever'``, its name before, stays
+#: an alias (:data:`KIND_ALIASES`).
 MODELS = _child('model', MMENGINE_MODELS, 'amnsfw.models.retrievers')
 BACKBONES = _root('backbone', 'amnsfw.models.backbones')
 TOKENIZERS = _root('tokenizer', 'amnsfw.models.tokenizers')

@@ -94,3 +94,14 @@ def test_runner_builds_mmengine_components_through_the_scope_without_warning(
     assert type(optimizer) is torch.optim.AdamW
     assert registry is RUNNER_SCOPE_NODES['OPTIMIZERS']
     assert logged == []
+
+
+def test_the_model_kind_holds_retrievers_and_preprocessors(capsys):
+    from amnsfw.cli import main
+    assert {'TextImageRetriever', 'PersonSearchDataPreprocessor'} <= set(
+        MODELS.module_dict)
+    # 'retriever', the kind's old name, still lists it.
+    assert main(['components', 'retriever']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == 'model:'
+    assert '    TextImageRetriever  [amnsfw]' in lines
