@@ -135,6 +135,8 @@ DATA_SAMPLERS = _child('sampler', MMENGINE_DATA_SAMPLERS,
 #: (``collate_fn=dict(type='amnsfw.collate_person_search')``).
 FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'amnsfw.datasets')
 METRICS = _child('metric', MMENGINE_METRICS, 'amnsfw.evaluation')
+#: Runner hooks (MMEngine ``Hook`` s in a config's ``custom_hooks``); not the
+#: plugin hooks of :mod:`amnsfw.hookspecs`.
 HOOKS = _child('hook', MMENGINE_HOOKS, 'amnsfw.engine')
 
 #: Every kind of component, by the name plugins and the CLI use for it.
