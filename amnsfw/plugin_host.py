@@ -174,8 +174,11 @@ class PluginHost:
                 variables. Defaults to ``os.environ``.
         """
         for module in self.builtins:
+            # The core's modules may have been imported (and their
+            # decorators run) before this first lookup: whatever the
+            # registries hold before any entry point is the core's.
             self._load(PluginInfo(CORE_PLUGIN_NAME, 'amnsfw', __version__),
-                       lambda module=module: module)
+                       lambda module=module: module, claims_existing=True)
         if entry_points is None:
             entry_points = importlib.metadata.entry_points(
                 group=ENTRY_POINT_GROUP)
@@ -212,7 +215,14 @@ class PluginHost:
         return text
 
     def _load(self, plugin: PluginInfo,
-              import_plugin: Callable[[], ModuleType]) -> None:
+              import_plugin: Callable[[], ModuleType],
+              claims_existing: bool = False) -> None:
+        """Import and register one plugin, or roll it back and warn.
+
+        ``claims_existing``: the plugin also owns the components that the
+        registries held before it loaded and no plugin owns (the core's,
+        registered where their modules were imported).
+        """
         name = plugin.name
         if name in self.plugins:
             first = self.plugins[name]
@@ -248,6 +258,10 @@ class PluginHost:
                     f'amnsfw plugin {plugin.label} failed to load and was '
                     f'skipped: {plugin.error}'))
             return
+        if claims_existing:  # only other plugins' components predate it
+            before = {kind: {key for other in self.plugins.values()
+                             for key in other.components.get(kind, ())}
+                      for kind in before}
         plugin.components = self._added_since(before)
 
     def _check_api(self, plugin: PluginInfo, module: object) -> None:

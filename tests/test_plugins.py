@@ -206,3 +206,14 @@ def test_autoload_off_reports_every_entry_point_as_skipped(host):
                             f'{ALLOWLIST_ENV} does not name it'}
     assert host.describe().startswith('Loaded plugins: none; installed but '
                                       'not loaded: a ? (?) [')
+
+
+def test_the_core_owns_what_its_modules_registered_before_loading():
+    # amnsfw's component modules may be imported (their decorators run)
+    # before the first lookup loads the plugins.
+    registries = {'masker': Registry('masker'), 'loss': Registry('loss')}
+    registries['masker'].register_module(module=good_plugin.GoodMasker)
+    host = PluginHost(registries, builtins=(builtin_plugin, ))
+    host.load([entry_point('deco', 'decorator_plugin')], environ={})
+    assert host.plugins['amnsfw'].components == {'masker': ['GoodMasker']}
+    assert host.plugins['deco'].components == {'masker': ['DecoratedMasker']}
