@@ -8,8 +8,8 @@ from amnsfw.cli_errors import (INPUT_ERROR_STATUS, add_debug_argument,
                                run_tool)
 from amnsfw.model_zoo import entry_table
 from amnsfw.plugin_template import KINDS, generate_plugin
-from amnsfw.plugins import component_owners, load_plugins
-from amnsfw.registry import REGISTRIES
+from amnsfw.registry import (KIND_ALIASES, REGISTRIES, component_owners,
+                             load_plugins)
 from amnsfw.serve.command import add_serve_command
 
 
@@ -27,7 +27,8 @@ def _list_plugins(args: argparse.Namespace) -> int:
 
 def _list_components(args: argparse.Namespace) -> int:
     owners = component_owners()
-    kinds = [args.kind] if args.kind else sorted(REGISTRIES)
+    kinds = ([KIND_ALIASES.get(args.kind, args.kind)] if args.kind else
+             sorted(REGISTRIES))
     for kind in kinds:
         registry = REGISTRIES[kind]
         print(f'{kind}:')
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     components = commands.add_parser(
         'components', help='list registered components by kind')
     components.add_argument(
-        'kind', nargs='?', choices=sorted(REGISTRIES),
+        'kind', nargs='?', choices=sorted([*REGISTRIES, *KIND_ALIASES]),
         help='only this kind of component')
     components.set_defaults(run=_list_components)
     zoo = commands.add_parser(

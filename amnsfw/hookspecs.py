@@ -1,9 +1,13 @@
-"""Hook specifications: what an amnsfw plugin can implement.
+"""Plugin hook specifications: what an amnsfw plugin can implement.
 
-A plugin is a module, named by an ``amnsfw.plugins`` entry point, whose
-functions carry ``@amnsfw.hookspecs.hookimpl`` and one of the names below.
+These are pluggy hooks ("plugin hooks"), not MMEngine's runner hooks (the
+``Hook`` classes of registry kind ``hook``, which a plugin registers through
+:func:`amnsfw_register_components`). A plugin is a module, named in the
+``amnsfw.plugins`` entry-point group, whose functions carry ``@hookimpl``
+(imported from :mod:`amnsfw.plugin_api`) and one of the names below.
 amnsfw's own components come in through the same hooks
-(:mod:`amnsfw.builtin_plugin`).
+(:mod:`amnsfw.builtin_plugin`). docs/plugins.md documents each hook
+(tests/test_plugin_docs.py checks it).
 """
 from typing import Mapping
 

@@ -1,19 +1,29 @@
-"""Registries of amnsfw's swappable components, one per kind.
+"""Registries of amnsfw's swappable components, one per kind, and the
+process's plugins that fill them.
 
 Each registry lives in scope ``amnsfw``. Registries for kinds that MMEngine's
-runner builds itself (retrievers, datasets, transforms, metrics, hooks,
+runner builds itself (models, datasets, transforms, metrics, runner hooks,
 samplers) are children of MMEngine's root registries, so a config with
 ``default_scope = 'amnsfw'`` reaches them through the runner. MMEngine has no
 root registry for backbones, tokenizers, maskers and losses; those are roots
 of their own, built by the retriever from its config.
 
 Every registry imports its ``locations`` lazily and loads the installed
-plugins (:mod:`amnsfw.plugins`) on first lookup, so a config can name a
-plugin's component without any import.
+plugins (:func:`load_plugins`, with :class:`amnsfw.plugin_host.PluginHost`)
+on first lookup, so a config can name a plugin's component without any
+import.
+
+MMEngine's runner also builds loops, optimizers, schedulers, visualizers and
+more from its own root registries, each through the child of the default
+scope (``amnsfw``) when one exists, and warns ("Failed to search registry
+with scope 'amnsfw' ...") when none does. :data:`RUNNER_SCOPE_NODES` gives
+every such root an empty ``amnsfw`` child, as mmpretrain's registry does:
+lookups fall through to MMEngine's own components, without the warning.
 """
 import difflib
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, List, Optional, Tuple, Type
 
+import mmengine.registry as mmengine_registry
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
@@ -24,6 +34,7 @@ from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import DefaultScope, Registry
 
 from amnsfw.errors import InputError
+from amnsfw.plugin_host import PluginHost
 
 SCOPE = 'amnsfw'
 
@@ -40,8 +51,8 @@ class ComponentRegistry(Registry):
     """MMEngine registry that loads plugins and explains unknown names.
 
     ``get`` raises :class:`UnknownComponentError` naming the kind, the
-    requested name, the closest known names and the installed plugins,
-    instead of returning ``None``.
+    requested name, the closest known names, the loaded plugins and the
+    installed ones that were not loaded, instead of returning ``None``.
     """
 
     def import_from_location(self) -> None:
@@ -49,7 +60,6 @@ class ComponentRegistry(Registry):
         locations."""
         if self._imported:
             return
-        from amnsfw.plugins import load_plugins
         load_plugins()
         super().import_from_location()
 
@@ -81,7 +91,6 @@ class ComponentRegistry(Registry):
         return sorted(set(names))
 
     def _unknown_name_message(self, key: str) -> str:
-        from amnsfw.plugins import describe_plugins
         _, name = self.split_scope_key(key)
         known = self.known_names()
         by_lower: Dict[str, str] = {n.lower(): n for n in known}
@@ -90,7 +99,7 @@ class ComponentRegistry(Registry):
         suggestion = ', '.join(by_lower[c] for c in close) or 'none'
         return (f"unknown {self.name} '{key}': no {self.name} of that name is "
                 f'registered in scope {self.scope!r}. Closest known names: '
-                f'{suggestion}. Installed plugins: {describe_plugins()}. '
+                f'{suggestion}. {describe_plugins()}. '
                 f"Run 'amnsfw components {self.name}' to list them all.")
 
 
@@ -103,8 +112,11 @@ def _root(name: str, location: str) -> ComponentRegistry:
     return ComponentRegistry(name, scope=SCOPE, locations=[location])
 
 
-#: Retrievers: the top-level models that the runner trains.
-MODELS = _child('retriever', MMENGINE_MODELS, 'amnsfw.models.retrievers')
+#: Models, as MMEngine's runner builds them from its ``MODELS`` root: the
+#: retrievers (the top-level models it trains) and their data
+#: preprocessors. Kind ``'model'``; ``'retriever'``, its name before, stays
+#: an alias (:data:`KIND_ALIASES`).
+MODELS = _child('model', MMENGINE_MODELS, 'amnsfw.models.retrievers')
 BACKBONES = _root('backbone', 'amnsfw.models.backbones')
 TOKENIZERS = _root('tokenizer', 'amnsfw.models.tokenizers')
 MASKERS = _root('masker', 'amnsfw.models.maskers')
@@ -123,6 +135,8 @@ DATA_SAMPLERS = _child('sampler', MMENGINE_DATA_SAMPLERS,
 #: (``collate_fn=dict(type='amnsfw.collate_person_search')``).
 FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'amnsfw.datasets')
 METRICS = _child('metric', MMENGINE_METRICS, 'amnsfw.evaluation')
+#: Runner hooks (MMEngine ``Hook`` s in a config's ``custom_hooks``); not the
+#: plugin hooks of :mod:`amnsfw.hookspecs`.
 HOOKS = _child('hook', MMENGINE_HOOKS, 'amnsfw.engine')
 
 #: Every kind of component, by the name plugins and the CLI use for it.
@@ -132,3 +146,63 @@ REGISTRIES: Dict[str, ComponentRegistry] = {
                      EMBEDDING_HEADS, DATASETS,
                      TRANSFORMS, DATA_SAMPLERS, FUNCTIONS, METRICS, HOOKS)
 }
+
+
+#: Old kind names that plugins of API 1 may still use, and the kind each
+#: now names; the plugin host hands plugins both.
+KIND_ALIASES: Dict[str, str] = {'retriever': 'model'}
+
+#: MMEngine root registries that the runner builds from and amnsfw adds
+#: nothing to, by their attribute in :mod:`mmengine.registry`.
+RUNNER_ROOTS: Tuple[str, ...] = (
+    'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'STRATEGIES',
+    'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
+    'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'EVALUATOR',
+    'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS',
+    'INFERENCERS')
+#: Scope nodes: an empty ``amnsfw`` child of each of :data:`RUNNER_ROOTS`,
+#: so MMEngine finds the default scope in every registry tree it searches
+#: (module docstring). Not plugin kinds: MMEngine's components are reached
+#: through them unchanged.
+RUNNER_SCOPE_NODES: Dict[str, Registry] = {
+    root: Registry(getattr(mmengine_registry, root).name, scope=SCOPE,
+                   parent=getattr(mmengine_registry, root))
+    for root in RUNNER_ROOTS
+}
+
+_host: Optional[PluginHost] = None
+_loading = False
+
+
+def load_plugins() -> PluginHost:
+    """Load amnsfw's plugins into :data:`REGISTRIES` once per process.
+
+    Returns:
+        PluginHost: The process's host (what each plugin registered, which
+        failed, which were skipped).
+    """
+    global _host, _loading
+    if _host is None and not _loading:
+        _loading = True
+        try:
+            host = PluginHost(REGISTRIES, aliases=KIND_ALIASES)
+            host.load()
+            _host = host
+        finally:
+            _loading = False
+    return _host
+
+
+def describe_plugins() -> str:
+    """One line naming the loaded plugins (failures with why) and the
+    installed ones that were not loaded (with why)."""
+    return _host.describe() if _host is not None else 'Plugins not loaded yet'
+
+
+def component_owners() -> Dict[Tuple[str, str], str]:
+    """``(kind, name) -> plugin name`` for every plugin-registered
+    component."""
+    host = load_plugins()
+    return {(kind, name): plugin.name
+            for plugin in host.plugins.values()
+            for kind, names in plugin.components.items() for name in names}

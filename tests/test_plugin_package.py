@@ -68,16 +68,21 @@ def test_cli_lists_plugin_distribution_version_and_components(plugin_site):
     assert 'FixtureMasker  [fixture]' in result.stdout
 
 
-@pytest.mark.parametrize('env', [
-    {'AMNSFW_DISABLE_PLUGIN_AUTOLOAD': '1'},
-    {'AMNSFW_PLUGINS': 'some_other_plugin'},
+@pytest.mark.parametrize('env, why', [
+    ({'AMNSFW_DISABLE_PLUGIN_AUTOLOAD': '1'},
+     'AMNSFW_DISABLE_PLUGIN_AUTOLOAD=1 and AMNSFW_PLUGINS does not name it'),
+    ({'AMNSFW_PLUGINS': 'some_other_plugin'},
+     'AMNSFW_PLUGINS=some_other_plugin does not name it'),
 ])
-def test_plugin_not_loaded_when_excluded(plugin_site, config_file, env):
+def test_plugin_not_loaded_when_excluded(plugin_site, config_file, env, why):
     result = run_python(BUILD_FROM_CONFIG.format(config=str(config_file)),
                         plugin_site, **env)
     assert result.returncode != 0
     assert "unknown masker 'FixtureMasker'" in result.stderr
-    assert 'Installed plugins: amnsfw 0.1.0 (amnsfw).' in result.stderr
+    # The error tells the loaded plugins from the installed but skipped one.
+    assert ('Loaded plugins: amnsfw 0.1.0 (amnsfw); installed but not '
+            'loaded: ') in result.stderr
+    assert f'fixture 0.3.1 (amnsfw-fixture-plugin) [{why}]' in result.stderr
 
 
 def test_allowlist_loads_named_plugin(plugin_site, config_file):

@@ -6,11 +6,12 @@ import pytest
 from mmengine.registry import Registry
 
 import amnsfw.cli
-import amnsfw.plugins
+import amnsfw.plugin_host
 from amnsfw import builtin_plugin
-from amnsfw.plugins import (ALLOWLIST_ENV, API_ATTRIBUTE, DISABLE_AUTOLOAD_ENV,
-                            LEGACY_API_VERSION, PluginApiWarning, PluginHost,
-                            PluginLoadWarning, select_entry_points)
+from amnsfw.plugin_host import (ALLOWLIST_ENV, API_ATTRIBUTE,
+                                DISABLE_AUTOLOAD_ENV, LEGACY_API_VERSION,
+                                PluginApiWarning, PluginHost,
+                                PluginLoadWarning, select_entry_points)
 from amnsfw.version import PLUGIN_API_VERSION, __version__
 from tests.fixtures.plugin_modules import good_plugin
 
@@ -139,7 +140,7 @@ def test_undeclared_api_loads_as_the_legacy_api_with_a_warning(host):
 
 
 def test_an_api_bump_refuses_undeclared_plugins(host, monkeypatch):
-    monkeypatch.setattr(amnsfw.plugins, 'PLUGIN_API_VERSION', '2')
+    monkeypatch.setattr(amnsfw.plugin_host, 'PLUGIN_API_VERSION', '2')
     with pytest.warns(PluginApiWarning), pytest.warns(
             PluginLoadWarning, match="API '1' \\(assumed, no "):
         host.load([entry_point('old', 'undeclared_plugin')], environ={})
@@ -163,3 +164,56 @@ def test_cli_lists_api_versions(host, monkeypatch, capsys):
     future = lines.index(
         'future  distribution=amnsfw-future  version=2.0.0  api=2')
     assert lines[future + 1].startswith('    FAILED: PluginApiError: ')
+
+
+def test_a_component_that_breaks_its_contract_rolls_its_plugin_back(host):
+    with pytest.warns(PluginLoadWarning) as caught:
+        host.load([entry_point('broken', 'broken_contract_plugin')],
+                  environ={})
+    message = str(caught[0].message)
+    assert "ContractError: masker 'TokensOnlyMasker'" in message
+    assert 'Masker contract of amnsfw.plugin_api' in message
+    assert 'forward takes (self, tokens), called with (tokens, images, ' \
+        'text_embeds)' in message
+    # The loss it registered first is rolled back with it.
+    assert 'FineLoss' not in host.registries['loss'].module_dict
+
+
+def test_plugins_are_handed_a_kind_under_its_old_name_too():
+    host = PluginHost({'model': Registry('model')}, builtins=(),
+                      aliases={'retriever': 'model'})
+    host.load([entry_point('old', 'alias_plugin')], environ={})
+    assert host.plugins['old'].components == {'model': ['OldStyleRetriever']}
+
+
+def test_skipped_plugins_are_reported_with_why():
+    host = PluginHost({kind: Registry(kind) for kind in ('masker', 'loss')},
+                      builtins=(good_plugin, ))
+    host.load([entry_point('a', 'decorator_plugin'),
+               DistEntryPoint('b', 'good_plugin', 'amnsfw-b', '1.2')],
+              environ={ALLOWLIST_ENV: 'a'})
+    why = f'{ALLOWLIST_ENV}=a does not name it'
+    assert host.skipped == {'b 1.2 (amnsfw-b)': why}
+    assert host.describe() == (
+        f'Loaded plugins: amnsfw {__version__} (amnsfw), a ? (?); '
+        f'installed but not loaded: b 1.2 (amnsfw-b) [{why}]')
+
+
+def test_autoload_off_reports_every_entry_point_as_skipped(host):
+    host.load([entry_point('a', 'good_plugin')],
+              environ={DISABLE_AUTOLOAD_ENV: '1'})
+    assert host.skipped == {'a ? (?)': f'{DISABLE_AUTOLOAD_ENV}=1 and '
+                            f'{ALLOWLIST_ENV} does not name it'}
+    assert host.describe().startswith('Loaded plugins: none; installed but '
+                                      'not loaded: a ? (?) [')
+
+
+def test_the_core_owns_what_its_modules_registered_before_loading():
+    # amnsfw's component modules may be imported (their decorators run)
+    # before the first lookup loads the plugins.
+    registries = {'masker': Registry('masker'), 'loss': Registry('loss')}
+    registries['masker'].register_module(module=good_plugin.GoodMasker)
+    host = PluginHost(registries, builtins=(builtin_plugin, ))
+    host.load([entry_point('deco', 'decorator_plugin')], environ={})
+    assert host.plugins['amnsfw'].components == {'masker': ['GoodMasker']}
+    assert host.plugins['deco'].components == {'masker': ['DecoratedMasker']}

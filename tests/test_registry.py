@@ -1,13 +1,16 @@
 """Registries: one per kind, scope amnsfw, lookups and unknown names."""
+import logging
+
 import pytest
-from mmengine.registry import DefaultScope
+import torch
+from mmengine.registry import DefaultScope, Registry
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 
-from amnsfw.registry import (METRICS, MODELS, REGISTRIES, ComponentRegistry,
-                             UnknownComponentError)
+from amnsfw.registry import (METRICS, MODELS, REGISTRIES, RUNNER_SCOPE_NODES,
+                             ComponentRegistry, UnknownComponentError)
 
-KINDS = {'retriever', 'backbone', 'tokenizer', 'masker', 'loss',
+KINDS = {'model', 'backbone', 'tokenizer', 'masker', 'loss',
          'embedding_head', 'dataset',
          'transform', 'sampler', 'function', 'metric', 'hook'}
 
@@ -45,10 +48,60 @@ def test_unknown_name_message():
     message = str(info.value)
     assert "unknown metric 'TextToImageRetrievalMetrc'" in message
     assert 'Closest known names: TextToImageRetrievalMetric' in message
-    assert 'Installed plugins: amnsfw 0.1.0 (amnsfw)' in message
+    assert 'Loaded plugins: amnsfw 0.1.0 (amnsfw)' in message
     assert isinstance(info.value, KeyError)
 
 
 def test_contains():
     assert 'TextToImageRetrievalMetric' in METRICS
     assert 'NoSuchMetric' not in METRICS
+
+
+def mmengine_roots():
+    """Every root registry of MMEngine, by its attribute name."""
+    import mmengine.registry.root as root
+    return {name: value for name, value in vars(root).items()
+            if isinstance(value, Registry) and value.parent is None}
+
+
+def test_every_mmengine_registry_tree_has_an_amnsfw_scope():
+    # Without one, MMEngine's runner warns "Failed to search registry with
+    # scope 'amnsfw'" for each tree it builds from (optimizer, loop, ...).
+    for name, root in mmengine_roots().items():
+        assert root._search_child('amnsfw') is not None, name
+    assert set(RUNNER_SCOPE_NODES) == set(mmengine_roots()) - {
+        'MODELS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'FUNCTIONS',
+        'METRICS', 'HOOKS'}
+
+
+def test_runner_builds_mmengine_components_through_the_scope_without_warning(
+        monkeypatch):
+    import mmengine.logging
+    from mmengine.registry import OPTIMIZERS
+    logged = []
+    # The registry imports print_log where it warns; debug lines aside.
+    monkeypatch.setattr(
+        mmengine.logging, 'print_log',
+        lambda message, level=logging.INFO, **kwargs: logged.append(message)
+        if level >= logging.WARNING else None)
+    with OPTIMIZERS.switch_scope_and_registry('nosuchscope'):
+        pass
+    assert 'Failed to search registry with scope "nosuchscope"' in logged[-1]
+    logged.clear()
+    with OPTIMIZERS.switch_scope_and_registry('amnsfw') as registry:
+        optimizer = registry.build(
+            dict(type='AdamW', params=[torch.zeros(1, requires_grad=True)]))
+    assert type(optimizer) is torch.optim.AdamW
+    assert registry is RUNNER_SCOPE_NODES['OPTIMIZERS']
+    assert logged == []
+
+
+def test_the_model_kind_holds_retrievers_and_preprocessors(capsys):
+    from amnsfw.cli import main
+    assert {'TextImageRetriever', 'PersonSearchDataPreprocessor'} <= set(
+        MODELS.module_dict)
+    # 'retriever', the kind's old name, still lists it.
+    assert main(['components', 'retriever']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == 'model:'
+    assert '    TextImageRetriever  [amnsfw]' in lines

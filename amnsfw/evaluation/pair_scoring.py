@@ -17,6 +17,7 @@ from mmengine.config import Config
 from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader
 
+from amnsfw.contracts import PerPairLoss
 from amnsfw.datasets import PersonSearchDataset, collate_person_search
 from amnsfw.evaluation.functional.ranking_metrics import (auto_chunk_size,
                                                           similarity)
@@ -47,10 +48,11 @@ def build_unaugmented_train_set(cfg: Config) -> PersonSearchDataset:
 
 
 def pair_loss_heads(model: torch.nn.Module) -> List[torch.nn.Module]:
-    """The model's loss heads that score each pair on its own (those with
-    ``per_pair_loss``, e.g. RDE's ``TALLoss``), in model order."""
+    """The model's loss heads that score each pair on its own (each a
+    :class:`~amnsfw.contracts.PerPairLoss`, e.g. RDE's ``TALLoss``), in
+    model order."""
     return [head for head in model.loss_heads
-            if hasattr(head, 'per_pair_loss')]
+            if isinstance(head, PerPairLoss)]
 
 
 def per_pair_losses(heads: Sequence[torch.nn.Module],

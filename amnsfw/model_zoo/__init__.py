@@ -87,7 +87,7 @@ def sha256_of(path: str) -> str:
 
 def zoo_dirs() -> List[str]:
     """Folders holding zoo entries: amnsfw's own, then those of plugins."""
-    from amnsfw.plugins import load_plugins
+    from amnsfw.registry import load_plugins
     host = load_plugins()
     dirs = [BUILTIN_ZOO_DIR]
     for found in host.manager.hook.amnsfw_model_zoo_dirs():

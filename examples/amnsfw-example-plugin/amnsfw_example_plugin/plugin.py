@@ -1,7 +1,7 @@
 """The ``amnsfw.plugins`` entry point of amnsfw-example-plugin."""
 from typing import Mapping
 
-from amnsfw.hookspecs import hookimpl
+from amnsfw.plugin_api import hookimpl
 from amnsfw_example_plugin.losses import CosineMarginLoss
 from amnsfw_example_plugin.maskers import CenterBiasMasker
 

@@ -4,9 +4,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from amnsfw.models.retrievers.model_facts import build_with_model_facts
-from amnsfw.plugins import component_owners
-from amnsfw.registry import MASKERS
+from amnsfw.plugin_api import (MASKERS, build_with_model_facts,
+                               component_owners)
 from amnsfw_example_plugin.maskers.center_bias_masker import central_patches
 
 GRID = (4, 3)  # patch (r, c) has raster index 3 r + c

@@ -5,8 +5,7 @@ import math
 import pytest
 import torch
 
-from amnsfw.plugins import component_owners
-from amnsfw.registry import LOSSES
+from amnsfw.plugin_api import LOSSES, component_owners
 
 
 def features(image_embeds, text_embeds):

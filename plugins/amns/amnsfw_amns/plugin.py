@@ -2,7 +2,7 @@
 components."""
 from typing import Mapping
 
-from amnsfw.hookspecs import hookimpl
+from amnsfw.plugin_api import hookimpl
 from amnsfw_amns.hooks import EMAMomentumHook
 from amnsfw_amns.losses import BSDMLoss, WAFLoss
 from amnsfw_amns.maskers import AttentionWeightedMasker

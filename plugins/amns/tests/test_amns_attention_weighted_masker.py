@@ -4,8 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from amnsfw.models.backbones import CLIPImageEncoder, EncoderOutput
-from amnsfw.registry import MODELS
+from amnsfw.plugin_api import BACKBONES, MODELS, EncoderOutput
 from amnsfw.testing import (TINY_ENCODER, TINY_IMAGE_SIZE, TINY_PATCHES,
                             pair_batch, tiny_retriever_config)
 from amnsfw_amns.maskers import AttentionWeightedMasker
@@ -19,7 +18,8 @@ PATCHES = 8
 @pytest.fixture
 def encoder():
     torch.manual_seed(0)
-    return CLIPImageEncoder(image_size=IMAGE_SIZE, config=CONFIG)
+    return BACKBONES.build(dict(type='CLIPImageEncoder',
+                                image_size=IMAGE_SIZE, config=CONFIG))
 
 
 def numbered_tokens(batch, width=4):
@@ -236,7 +236,7 @@ def test_retriever_passes_its_encoder_and_trains_through_the_mask(
     model = MODELS.build(retriever_cfg).train()
     masker = model.masker
     assert isinstance(masker, AttentionWeightedMasker)
-    assert isinstance(masker.ema_encoder, CLIPImageEncoder)
+    assert isinstance(masker.ema_encoder, BACKBONES.get('CLIPImageEncoder'))
     assert masker.ema_encoder is not model.image_encoder
     online = dict(model.image_encoder.named_parameters())
     for name, p in masker.ema_encoder.named_parameters():

@@ -5,8 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from amnsfw.models.losses import SDMLoss
-from amnsfw.registry import LOSSES
+from amnsfw.plugin_api import LOSSES
 from amnsfw_amns.losses import BSDMLoss
 
 
@@ -35,7 +34,7 @@ def test_registered_by_the_plugin():
 def test_alpha_one_beta_zero_is_sdm_exactly(tau, weight):
     feats = random_features(0)
     ours = BSDMLoss(alpha=1.0, beta=0.0, tau=tau, weight=weight)(feats)
-    sdm = SDMLoss(tau=tau, weight=weight)(feats)
+    sdm = LOSSES.build(dict(type='SDMLoss', tau=tau, weight=weight))(feats)
     assert torch.equal(ours['loss_bsdm'], sdm['loss_sdm'])
     assert torch.equal(ours['bsdm_scale'], sdm['sdm_scale'])
     # The default adds a positive reverse term.

@@ -7,7 +7,7 @@ import torch
 from mmengine.hooks import Hook
 from torch import nn
 
-from amnsfw.registry import MODELS
+from amnsfw.plugin_api import MODELS
 from amnsfw.testing import tiny_retriever_config
 from amnsfw_amns.hooks import EMAMomentumHook
 from amnsfw_amns.maskers import AttentionWeightedMasker

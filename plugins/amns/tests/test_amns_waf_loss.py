@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from amnsfw.registry import LOSSES
+from amnsfw.plugin_api import LOSSES
 from amnsfw_amns.losses import WAFLoss
 
 PIDS = (3, 3, 5, 7)

@@ -2,7 +2,7 @@
 components."""
 from typing import Mapping
 
-from amnsfw.hookspecs import hookimpl
+from amnsfw.plugin_api import hookimpl
 from amnsfw_rde.embedding_heads import TokenSelectionEmbedding
 from amnsfw_rde.hooks import ConsensusDivisionHook
 from amnsfw_rde.losses import TALLoss

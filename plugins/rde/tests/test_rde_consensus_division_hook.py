@@ -259,8 +259,7 @@ def test_ranks_share_one_division(tmp_path):
 
 
 def test_hook_scores_a_tiny_retriever_in_eval_mode(tmp_path):
-    from amnsfw.datasets.collate import collate_person_search
-    from amnsfw.registry import MODELS
+    from amnsfw.plugin_api import FUNCTIONS, MODELS
     from amnsfw.testing import TINY_IMAGE_SIZE, tiny_retriever_config
     words = 'a man woman red blue shirt bag with jeans black'
     torch.manual_seed(0)
@@ -279,7 +278,8 @@ def test_hook_scores_a_tiny_retriever_in_eval_mode(tmp_path):
                               dtype=torch.uint8),
             text_ids=encoded['input_ids'], text_mask=encoded['attention_mask'],
             pid=index // 2, index=index))
-    loader = DataLoader(items, batch_size=4, collate_fn=collate_person_search)
+    loader = DataLoader(items, batch_size=4,
+                        collate_fn=FUNCTIONS.get('collate_person_search'))
     runner = SimpleNamespace(model=model.train(), train_dataloader=loader,
                              epoch=0, logger=logging.getLogger('test_rde_ccd'),
                              message_hub=MessageHub.get_instance('test_rde'))

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from amnsfw.plugins import component_owners, describe_plugins, load_plugins
-from amnsfw.registry import REGISTRIES
+from amnsfw.plugin_api import (REGISTRIES, component_owners,
+                               describe_plugins, load_plugins)
 
 COMPONENTS = [('loss', 'TALLoss'),
               ('embedding_head', 'TokenSelectionEmbedding'),
@@ -29,7 +29,7 @@ def test_components_registered_by_rde(kind, name):
 
 
 LOOKUP = """
-from amnsfw.registry import REGISTRIES
+from amnsfw.plugin_api import REGISTRIES
 try:
     REGISTRIES['loss'].get('TALLoss')
     print('known')

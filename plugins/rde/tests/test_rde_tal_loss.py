@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from amnsfw.models.losses import ITCLoss
+from amnsfw.plugin_api import LOSSES
 from amnsfw_rde.losses import TALLoss
 
 
@@ -118,7 +118,7 @@ def test_infonce_mean_equals_itc():
     image, text = torch.randn(6, 5), torch.randn(6, 5)
     feats = features(image, text, [0, 1, 2, 3, 4, 5])
     ours = TALLoss(tau=0.02, variant='infonce')(feats)['loss_infonce_global']
-    itc = ITCLoss(tau=0.02)(feats)['loss_itc']
+    itc = LOSSES.build(dict(type='ITCLoss', tau=0.02))(feats)['loss_itc']
     assert ours.item() == pytest.approx(itc.item(), rel=1e-5)
 
 

@@ -4,8 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from amnsfw.models.backbones.encoder_output import EncoderOutput
-from amnsfw.registry import MODELS
+from amnsfw.plugin_api import MODELS, EncoderOutput
 from amnsfw.testing import pair_batch, tiny_retriever_config
 from amnsfw_rde.embedding_heads import TokenSelectionEmbedding
 from amnsfw_rde.embedding_heads.token_selection_embedding import \

@@ -16,6 +16,7 @@ import torch.multiprocessing as mp
 from amnsfw_rde.hooks import ConsensusDivisionHook
 from torch.utils.data import DataLoader
 
+from amnsfw.contracts import PerPairLoss
 from amnsfw.datasets.collate import collate_person_search
 from amnsfw.datasets.samplers import IdentityBalancedSampler
 from amnsfw.engine.cpu_distributed import CPUDistributedDataParallel
@@ -157,7 +158,7 @@ def ccd_losses(model, pairs: PairSet, batch_size: int) -> dict:
     runner = SimpleNamespace(train_dataloader=DataLoader(
         items, batch_size=batch_size, collate_fn=collate_person_search))
     heads = [head for head in model.loss_heads
-             if hasattr(head, 'per_pair_loss')]
+             if isinstance(head, PerPairLoss)]
     return ConsensusDivisionHook()._score(runner, model, heads, seed=0)
 
 

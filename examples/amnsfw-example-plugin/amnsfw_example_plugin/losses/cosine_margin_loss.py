@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from amnsfw.models.losses import Temperature
+from amnsfw.plugin_api import Temperature
 
 
 class CosineMarginLoss(nn.Module):

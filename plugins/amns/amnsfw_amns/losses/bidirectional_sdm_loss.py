@@ -5,16 +5,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from amnsfw.models.losses.sdm_loss import (identity_logits, matching_kl,
-                                           weighted_mean)
-from amnsfw.models.losses.temperature import Temperature
+from amnsfw.plugin_api import (Temperature, identity_logits, matching_kl,
+                               weighted_mean)
 
 
 def inverse_matching_kl(logits: torch.Tensor, targets: torch.Tensor,
                         weights: Optional[torch.Tensor] = None
                         ) -> torch.Tensor:
     """``(1/B) sum_i w_i KL(q_i || p_i)``, the reverse of
-    :func:`~amnsfw.models.losses.sdm_loss.matching_kl`.
+    :func:`~amnsfw.plugin_api.matching_kl`.
 
     ``p_i = softmax(logits_i)``, ``q_i = y_i / sum_k y_ik``; the sum runs
     over ``q_ij > 0`` (``0 log 0 = 0``, no epsilon) and ``log p`` comes from

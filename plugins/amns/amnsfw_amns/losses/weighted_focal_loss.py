@@ -5,8 +5,7 @@ from typing import Dict, Optional
 import torch
 from torch import nn
 
-from amnsfw.models.losses.sdm_loss import identity_logits
-from amnsfw.models.losses.temperature import Temperature
+from amnsfw.plugin_api import Temperature, identity_logits
 from .bidirectional_sdm_loss import pair_weights
 
 WEIGHTINGS = ('uniform', 'normalized')

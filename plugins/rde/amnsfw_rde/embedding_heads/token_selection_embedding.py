@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from amnsfw.models.backbones.encoder_output import EncoderOutput
+from amnsfw.plugin_api import EncoderOutput
 
 
 def select_top_tokens(tokens: torch.Tensor, scores: torch.Tensor,

@@ -12,11 +12,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
 from torch.utils.data import DataLoader
 
-from amnsfw.evaluation.functional.clean_posterior import (RDE_GMM,
-                                                          clean_posterior)
-from amnsfw.evaluation.pair_scoring import (pair_loss_heads,
-                                            pair_loss_table,
-                                            per_pair_losses)
+from amnsfw.plugin_api import (RDE_GMM, clean_posterior, pair_loss_heads,
+                               pair_loss_table, per_pair_losses)
 
 #: What a pair gets when the heads disagree.
 DISAGREEMENTS = ('random', 'keep', 'drop')
@@ -124,7 +121,7 @@ class ConsensusDivisionHook(Hook):
     RDE's consensus clean-label division (CCD; Qin et al., CVPR 2024): from
     epoch ``start_epoch`` on (RDE: the first, before any training), before
     each epoch the model, in eval mode and without gradients, scores every
-    training pair with each loss head that has ``per_pair_loss`` (RDE: TAL
+    training pair with each loss head that is a ``PerPairLoss`` (RDE: TAL
     on the global and on the TSE embedding); :func:`consensus_weights`
     turns the losses into per-pair weights, which every training batch
     then carries as ``data_samples['pair_weights']`` for the loss heads
@@ -208,8 +205,9 @@ class ConsensusDivisionHook(Hook):
         heads = pair_loss_heads(model)
         if not heads:
             raise ValueError(
-                'ConsensusDivisionHook needs loss heads with per_pair_loss '
-                '(e.g. TALLoss); the model has '
+                'ConsensusDivisionHook needs loss heads that are a '
+                'PerPairLoss (with per_pair_loss, e.g. TALLoss); the model '
+                'has '
                 f'{[type(head).__name__ for head in model.loss_heads]}')
         seed = self.seed + runner.epoch
         scored = self._score(runner, model, heads, seed)

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from amnsfw.models.losses.sdm_loss import identity_targets
+from amnsfw.plugin_api import identity_targets
 
 #: The per-sample objectives RDE offers (``--loss_names``).
 VARIANTS = ('tal', 'trl', 'infonce')
