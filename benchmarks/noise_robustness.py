@@ -43,16 +43,18 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
+RDE = 'plugins/rde/configs/'
+AMNS = 'plugins/amns/configs/'
 METHODS = {
     'sdm': 'configs/sdm/sdm_tinyclip_30e_synthpedes.py',
     'clean-oracle': 'configs/sdm/sdm_tinyclip_30e_synthpedes.py',
     'irra': 'configs/irra/irra_tinyclip_30e_synthpedes.py',
-    'rde': 'configs/rde/rde_tinyclip_30e_synthpedes.py',
-    'amns': 'configs/amns/amns_tinyclip_30e_synthpedes.py',
-    'amns-randmask': 'configs/amns/amns-randmask_tinyclip_30e_synthpedes.py',
-    'amns-nomask': 'configs/amns/amns-nomask_tinyclip_30e_synthpedes.py',
-    'amns-sdm': 'configs/amns/amns-sdm_tinyclip_30e_synthpedes.py',
-    'amns-nowaf': 'configs/amns/amns-nowaf_tinyclip_30e_synthpedes.py',
+    'rde': RDE + 'rde_tinyclip_30e_synthpedes.py',
+    'amns': AMNS + 'amns_tinyclip_30e_synthpedes.py',
+    'amns-randmask': AMNS + 'amns-randmask_tinyclip_30e_synthpedes.py',
+    'amns-nomask': AMNS + 'amns-nomask_tinyclip_30e_synthpedes.py',
+    'amns-sdm': AMNS + 'amns-sdm_tinyclip_30e_synthpedes.py',
+    'amns-nowaf': AMNS + 'amns-nowaf_tinyclip_30e_synthpedes.py',
 }
 MAIN_METHODS = ('sdm', 'irra', 'rde', 'amns', 'clean-oracle')
 ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf')
@@ -71,11 +73,11 @@ def run_config(method: str, noise: float, seed: int, epochs: int):
     for ``clean-oracle``, only the clean pairs."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / METHODS[method]))
+    schedule_end = cfg.train_cfg.max_epochs
     cfg.train_cfg.max_epochs = epochs
     for scheduler in cfg.param_scheduler:
-        if scheduler.get('end') == cfg.max_epochs:
+        if scheduler.get('end') == schedule_end:
             scheduler.end = epochs
-    cfg.max_epochs = epochs
     cfg.randomness.seed = seed
     dataset = cfg.train_dataloader.dataset
     dataset.noise_rate, dataset.noise_seed = noise, 0

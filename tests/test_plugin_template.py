@@ -16,13 +16,14 @@ from amnsfw.plugin_template import BASE_CONFIG, KINDS, generate_plugin
 
 REPO = Path(__file__).resolve().parents[1]
 
-#: Trains each generated config two iterations (tests/test_config_recipes.py's
-#: runner) and prints what the runner built from the plugin's names.
+#: Trains each generated config two iterations (the runner of
+#: tests/test_configs/test_tiny_recipes.py) and prints what the runner built
+#: from the plugin's names.
 TRAIN_BY_NAME = """
 import json, math, sys
 from pathlib import Path
 from mmengine.runner import Runner
-from tests.test_config_recipes import two_iteration_config
+from tests.test_configs.test_tiny_recipes import two_iteration_config
 data_root, work_dir, configs = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
 for config in configs:
     cfg = two_iteration_config(config, Path(data_root),

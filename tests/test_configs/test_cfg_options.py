@@ -1,0 +1,22 @@
+"""``--cfg-options`` reach the built components."""
+import pytest
+from mmengine.registry import init_default_scope
+
+from amnsfw.engine import load_experiment_config
+from amnsfw.registry import MODELS
+from .config_files import REPO
+
+SDM = str(REPO / 'configs' / 'sdm' / 'sdm_tinyclip_30e_synthpedes.py')
+AMNS = str(REPO / 'plugins' / 'amns' / 'configs' /
+           'amns_tinyclip_30e_synthpedes.py')
+
+
+@pytest.mark.parametrize('config, head', [(SDM, 0), (AMNS, 1)])
+def test_loss_head_option_reaches_the_built_loss(config, head):
+    init_default_scope('amnsfw')
+    cfg = load_experiment_config(
+        config, cfg_options={f'model.loss_heads.{head}.tau': 0.05})
+    model = MODELS.build(cfg.model)
+    scale = model.loss_heads[head].temperature().item()
+    assert scale == pytest.approx(1 / 0.05)
+
