@@ -1,8 +1,9 @@
-"""``--cfg-options`` reach the built components."""
+"""``--cfg-options`` reach the built components, or are refused."""
 import pytest
 from mmengine.registry import init_default_scope
 
 from amnsfw.engine import load_experiment_config
+from amnsfw.errors import ConfigError
 from amnsfw.registry import MODELS
 from .config_files import REPO
 
@@ -20,3 +21,15 @@ def test_loss_head_option_reaches_the_built_loss(config, head):
     scale = model.loss_heads[head].temperature().item()
     assert scale == pytest.approx(1 / 0.05)
 
+
+@pytest.mark.parametrize('option, hint', [
+    ('losses.0.tau', 'model.loss_heads'),
+    ('tokenizer.max_length', 'model.tokenizer'),
+    ('max_epochs', 'train_cfg.max_epochs'),
+    ('data_root', None),
+])
+def test_an_option_nothing_reads_is_refused(option, hint):
+    with pytest.raises(ConfigError, match=f'--cfg-options {option}') as error:
+        load_experiment_config(SDM, cfg_options={option: 1})
+    if hint:
+        assert f'did you mean {hint}' in str(error.value)
