@@ -33,3 +33,9 @@ def test_an_option_nothing_reads_is_refused(option, hint):
         load_experiment_config(SDM, cfg_options={option: 1})
     if hint:
         assert f'did you mean {hint}' in str(error.value)
+
+
+def test_a_model_tokenizer_option_the_pipelines_miss_is_refused():
+    with pytest.raises(ConfigError, match='another tokenizer than model'):
+        load_experiment_config(
+            SDM, cfg_options={'model.tokenizer.max_length': 16})
