@@ -4,7 +4,7 @@ A test builds a whole :class:`~amnsfw.models.retrievers.TextImageRetriever`
 around the component it checks, with random weights, in about a second on a
 CPU::
 
-    cfg = tiny_retriever_config(tmp_path, losses=[dict(type='MyLoss')])
+    cfg = tiny_retriever_config(tmp_path, loss_heads=[dict(type='MyLoss')])
     model = MODELS.build(cfg)
     inputs, data_samples = pair_batch(model, ['a man', 'a red bag'], [4, 9])
     losses = model(inputs, data_samples, mode='loss')
@@ -69,7 +69,7 @@ def tiny_retriever_config(folder: Folder,
     """Config of a ``TextImageRetriever`` with tiny random CLIP encoders.
 
     The images are ``TINY_IMAGE_SIZE``; the model trains with ``SDMLoss``
-    unless ``losses`` is overridden. Every call returns new dicts, free to
+    unless ``loss_heads`` is overridden. Every call returns new dicts, free to
     change.
 
     Args:
@@ -81,7 +81,7 @@ def tiny_retriever_config(folder: Folder,
         encoder (Mapping[str, int]): Transformer sizes of both encoders.
             Defaults to ``TINY_ENCODER``.
         **overrides: Retriever arguments that replace or add to the config's
-            keys (``losses``, ``masker``, ``embedding_heads``, ...).
+            keys (``loss_heads``, ``masker``, ``embedding_heads``, ...).
 
     Returns:
         dict: The config, for ``MODELS.build``.
@@ -93,7 +93,7 @@ def tiny_retriever_config(folder: Folder,
                            image_size=TINY_IMAGE_SIZE,
                            config=dict(encoder, **TINY_PATCHES)),
         text_encoder=dict(type='CLIPTextEncoder', config=dict(encoder)),
-        losses=[dict(type='SDMLoss')])
+        loss_heads=[dict(type='SDMLoss')])
     cfg.update(overrides)
     return cfg
 

@@ -111,7 +111,7 @@ fi
 start=$SECONDS
 if (cd "$WORK" && PORT=${PORT:-29533} timeout "$DIST_LIMIT" \
         bash "$REPO/tools/dist_train.sh" \
-        "$REPO/configs/amns/amns_tinyclip_30e_synthpedes.py" "$NPROC" \
+        "$REPO/plugins/amns/configs/amns_tinyclip_30e_synthpedes.py" "$NPROC" \
         --work-dir "$WORK/dist" --cfg-options "${OPTIONS[@]}" \
         > "$WORK/dist.log" 2>&1); then
     iters=$(grep -c 'Epoch(train)' "$WORK/dist.log" || true)

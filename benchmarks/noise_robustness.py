@@ -51,16 +51,18 @@ from amnsfw.analysis.scalars_log import epoch_scalars
 from amnsfw.visualization.noise_curves import plot_noise_curves
 
 REPO = Path(__file__).resolve().parents[1]
+RDE = 'plugins/rde/configs/'
+AMNS = 'plugins/amns/configs/'
 METHODS = {
     'sdm': 'configs/sdm/sdm_tinyclip_30e_synthpedes.py',
     'clean-oracle': 'configs/sdm/sdm_tinyclip_30e_synthpedes.py',
     'irra': 'configs/irra/irra_tinyclip_30e_synthpedes.py',
-    'rde': 'configs/rde/rde_tinyclip_30e_synthpedes.py',
-    'amns': 'configs/amns/amns_tinyclip_30e_synthpedes.py',
-    'amns-randmask': 'configs/amns/amns-randmask_tinyclip_30e_synthpedes.py',
-    'amns-nomask': 'configs/amns/amns-nomask_tinyclip_30e_synthpedes.py',
-    'amns-sdm': 'configs/amns/amns-sdm_tinyclip_30e_synthpedes.py',
-    'amns-nowaf': 'configs/amns/amns-nowaf_tinyclip_30e_synthpedes.py',
+    'rde': RDE + 'rde_tinyclip_30e_synthpedes.py',
+    'amns': AMNS + 'amns_tinyclip_30e_synthpedes.py',
+    'amns-randmask': AMNS + 'amns-randmask_tinyclip_30e_synthpedes.py',
+    'amns-nomask': AMNS + 'amns-nomask_tinyclip_30e_synthpedes.py',
+    'amns-sdm': AMNS + 'amns-sdm_tinyclip_30e_synthpedes.py',
+    'amns-nowaf': AMNS + 'amns-nowaf_tinyclip_30e_synthpedes.py',
 }
 MAIN_METHODS = ('sdm', 'irra', 'rde', 'amns', 'clean-oracle')
 ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf')
@@ -86,11 +88,11 @@ def run_config(method: str, noise: float, seed: int, epochs: int):
     pairs."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO / METHODS[method]))
+    schedule_end = cfg.train_cfg.max_epochs
     cfg.train_cfg.max_epochs = epochs
     for scheduler in cfg.param_scheduler:
-        if scheduler.get('end') == cfg.max_epochs:
+        if scheduler.get('end') == schedule_end:
             scheduler.end = epochs
-    cfg.max_epochs = epochs
     cfg.randomness.seed = seed
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = f'{DATA_ROOT}/SynthPEDES'

@@ -123,8 +123,9 @@ def search_speed(gallery_sizes: List[int], device: str) -> List[dict]:
     from amnsfw.testing import caption_inputs
     cfg = _load_main_config()
     model = init_model(cfg, device=device)
-    height, width = cfg.image_size
-    records = json.loads((REPO / cfg.data_root / 'reid_raw.json').read_text())
+    height, width = cfg.model.image_encoder.image_size
+    data_root = REPO / cfg.train_dataloader.dataset.data_root
+    records = json.loads((data_root / 'reid_raw.json').read_text())
     captions = [c for r in records for c in r['captions']][:512]
     text = {k: v.to(device)
             for k, v in caption_inputs(model.tokenizer, captions).items()}

@@ -7,7 +7,7 @@ from pathlib import Path
 from mmengine.runner import Runner
 
 from amnsfw.plugin_api import load_plugins
-from tests.test_config_recipes import two_iteration_config
+from tests.test_configs.test_tiny_recipes import two_iteration_config
 
 EXAMPLE = (Path(__file__).resolve().parents[1] / 'examples' /
            'amnsfw-example-plugin')

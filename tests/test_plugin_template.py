@@ -9,20 +9,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from mmengine.config import Config
 
 from amnsfw.cli import main
 from amnsfw.datasets.synthpedes import generate_synthpedes
+from amnsfw.engine.config_keys import unread_keys
 from amnsfw.plugin_template import BASE_CONFIG, KINDS, generate_plugin
 
 REPO = Path(__file__).resolve().parents[1]
 
-#: Trains each generated config two iterations (tests/test_config_recipes.py's
-#: runner) and prints what the runner built from the plugin's names.
+#: Trains each generated config two iterations (the runner of
+#: tests/test_configs/test_tiny_recipes.py) and prints what the runner built
+#: from the plugin's names.
 TRAIN_BY_NAME = """
 import json, math, sys
 from pathlib import Path
 from mmengine.runner import Runner
-from tests.test_config_recipes import two_iteration_config
+from tests.test_configs.test_tiny_recipes import two_iteration_config
 data_root, work_dir, configs = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
 for config in configs:
     cfg = two_iteration_config(config, Path(data_root),
@@ -104,6 +107,15 @@ def test_cli_writes_the_package(tmp_path, capsys):
     assert "ANN_FILE = 'cli_made.json'" in dataset.read_text()
     assert main(['new-plugin', 'cli-made', '--dest', str(tmp_path)]) == 2
     assert 'amnsfw-cli-made already exists' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('kind', KINDS)
+def test_generated_config_leaves_no_unread_top_level_key(kind, tmp_path):
+    """A generated config is a model for the author's next ones: it holds
+    no helper variable that the runner would not read."""
+    root = generate_plugin(f'keys-{kind}', kind, tmp_path)
+    config = Config.fromfile(str(next((root / 'configs').glob('*.py'))))
+    assert unread_keys(config.keys()) == []
 
 
 @pytest.fixture(scope='module')

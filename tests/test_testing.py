@@ -25,8 +25,8 @@ def test_the_built_model_trains_with_sdm(tmp_path):
 def test_vocabulary_and_overrides(tmp_path):
     cfg = tiny_retriever_config(tmp_path, captions=['red shoes'],
                                 max_length=6,
-                                losses=[dict(type='ITCLoss')])
-    assert cfg['losses'] == [dict(type='ITCLoss')]
+                                loss_heads=[dict(type='ITCLoss')])
+    assert cfg['loss_heads'] == [dict(type='ITCLoss')]
     model = MODELS.build(cfg)
     ids = caption_inputs(model.tokenizer, ['red shoes', 'a man'])['text_ids']
     assert ids.shape == (2, 6)

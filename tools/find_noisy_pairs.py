@@ -4,7 +4,7 @@ Scores every (image, caption) pair of the config's train split with a
 trained checkpoint and writes the pairs, most suspicious first::
 
     python tools/find_noisy_pairs.py \\
-        configs/rde/rde_tinyclip_30e_synthpedes_noise50.py \\
+        plugins/rde/configs/rde_tinyclip_30e_synthpedes_noise50.py \\
         work_dirs/rde_tinyclip_30e_synthpedes_noise50/epoch_30.pth \\
         --signal ccd --top 50
 

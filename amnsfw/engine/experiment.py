@@ -11,7 +11,9 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from amnsfw.cli_errors import add_debug_argument
+from .config_keys import check_overrides
 from .read_config import read_config
+from .tokenizer_check import check_one_tokenizer
 from .resumable_checkpoint import require_loadable, resumable_checkpoint
 
 
@@ -49,8 +51,12 @@ def load_experiment_config(config: str,
         config (str): Path of the experiment config.
         work_dir (str, optional): Output folder. Defaults to
             ``work_dirs/<config name>``.
-        cfg_options (dict, optional): ``--cfg-options`` overrides.
-            Defaults to None.
+        cfg_options (dict, optional): ``--cfg-options`` overrides; one
+            whose top-level key nothing reads is refused
+            (:func:`~amnsfw.engine.config_keys.check_overrides`), and so
+            is one that gives the model another tokenizer than the text
+            pipelines' (:func:`~amnsfw.engine.tokenizer_check.
+            check_one_tokenizer`). Defaults to None.
         launcher (str): ``none``, ``pytorch`` or ``slurm``. Defaults to
             ``'none'``.
         resume (str, optional): ``'auto'`` (latest loadable checkpoint of
@@ -67,7 +73,9 @@ def load_experiment_config(config: str,
     """
     cfg = read_config(config)
     if cfg_options:
+        check_overrides(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
+        check_one_tokenizer(cfg)
     cfg.launcher = launcher
     cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(config))[0])

@@ -231,7 +231,7 @@ def zoo_retriever_config(name: str) -> dict:
     tokenizer = dict(meta['tokenizer'],
                      vocab_file=f'{reference}/tokenizer.json')
     return dict(type='TextImageRetriever', tokenizer=tokenizer, **towers,
-                losses=[dict(type='ITCLoss')])
+                loss_heads=[dict(type='ITCLoss')])
 
 
 def entry_table(entries: Optional[List[str]] = None) -> str:

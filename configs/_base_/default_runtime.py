@@ -30,8 +30,8 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+visualizer = dict(type='Visualizer',
+                  vis_backends=[dict(type='LocalVisBackend')])
 log_processor = dict(by_epoch=True, window_size=20)
 log_level = 'INFO'
 load_from = None

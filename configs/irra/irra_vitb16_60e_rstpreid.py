@@ -1,15 +1,8 @@
-# IRRA on RSTPReid: CLIP ViT-B/16 at 384x128, SDM + ID + MLM, 60 epochs.
-_base_ = [
-    '../_base_/models/clip_vit_b16.py', '../_base_/methods/irra.py',
-    '../_base_/datasets/rstpreid.py', '../_base_/schedules/adam_60e.py',
-    '../_base_/default_runtime.py'
-]
-tokenizer = {{_base_.tokenizer}}
-model = dict(
-    tokenizer=tokenizer,
-    num_classes={{_base_.num_train_ids}},
-    losses={{_base_.losses}})
-train_dataloader = dict(dataset=dict(text_pipeline=[
-    dict(type='TokenizeCaption', tokenizer=tokenizer),
-    dict(type='MaskCaptionTokens', tokenizer=tokenizer),
-]))
+# IRRA on RSTPReid: the CUHK-PEDES recipe with RSTPReid's reader, folder
+# and ID classes (3,701 train ids).
+_base_ = ['./irra_vitb16_60e_cuhkpedes.py']
+model = dict(num_classes=3701)
+train_dataloader = dict(dataset=dict(
+    type='RSTPReid', data_root='{{$AMNSFW_DATA_ROOT:data}}/RSTPReid'))
+val_dataloader = dict(dataset=train_dataloader['dataset'])
+test_dataloader = val_dataloader

@@ -4,17 +4,13 @@
 # 4 pairs, the SynthPEDES default), every pair of the same person a
 # positive, RDE's caption token augmentation against memorising captions.
 _base_ = [
-    '../_base_/models/tiny_clip.py', '../_base_/datasets/synthpedes.py',
-    '../_base_/schedules/adamw_8e.py', '../_base_/default_runtime.py'
+    '../_base_/datasets/synthpedes.py', '../_base_/schedules/adamw_8e.py',
+    '../_base_/default_runtime.py'
 ]
-tokenizer = {{_base_.tokenizer}}
-model = dict(
-    tokenizer=tokenizer,
-    losses=[
-        dict(type='ITCLoss', tau=0.07, learnable_tau=True,
-             identity_positives=True)
-    ])
+model = dict(loss_heads=[
+    dict(type='ITCLoss', tau=0.07, learnable_tau=True, identity_positives=True)
+])
 train_dataloader = dict(dataset=dict(text_pipeline=[
-    dict(type='TokenizeCaption', tokenizer=tokenizer),
-    dict(type='AugmentCaptionTokens', tokenizer=tokenizer),
+    *_base_.train_dataloader.dataset.text_pipeline,
+    dict(type='AugmentCaptionTokens', tokenizer=_base_.model.tokenizer),
 ]))

@@ -27,7 +27,7 @@ from amnsfw.testing import quick_run_options
 
 REPO = Path(__file__).resolve().parents[2]
 ITC_CONFIG = REPO / 'configs' / 'itc' / 'itc_tinyclip_8e_synthpedes.py'
-RDE_CONFIG = (REPO / 'configs' / 'rde' /
+RDE_CONFIG = (REPO / 'plugins' / 'rde' / 'configs' /
               'rde_tinyclip_30e_synthpedes_noise50.py')
 NOISY = {'train_dataloader.dataset.noise_rate': 0.5}
 
@@ -192,7 +192,7 @@ def trained_workspace(tmp_path_factory) -> Path:
         [sys.executable, str(REPO / 'tools' / 'train.py'), str(ITC_CONFIG),
          '--work-dir', 'train', '--cfg-options',
          *quick_run_options(batch_size=32, max_epochs=30),
-         'num_train_ids=32', 'train_cfg.val_interval=30'],
+         'train_cfg.val_interval=30'],
         cwd=root, capture_output=True, text=True, timeout=600,
         env=dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1'))
     assert result.returncode == 0, result.stderr[-3000:]

@@ -16,7 +16,7 @@ def test_clean_oracle_is_the_sdm_recipe_on_the_clean_pairs():
     sdm = noise_robustness.run_config('sdm', 0.5, 2, epochs=4)
     assert cfg.train_dataloader.dataset.clean_pairs_only is True
     assert 'clean_pairs_only' not in sdm.train_dataloader.dataset
-    assert cfg.model.losses == sdm.model.losses
+    assert cfg.model.loss_heads == sdm.model.loss_heads
     assert cfg.train_dataloader.dataset.noise_rate == 0.5
     assert cfg.train_dataloader.dataset.noise_seed == 0  # same noise always
     assert cfg.randomness.seed == 2

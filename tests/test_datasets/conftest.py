@@ -50,12 +50,13 @@ def pipelines(tokenizer_cfg) -> Config:
     """The pipelines of ``configs/_base_/datasets/synthpedes.py``, with the
     tokenizer pointed at the tiny set."""
     cfg = Config.fromfile(CONFIG)
-    text_pipeline = copy.deepcopy(cfg.text_pipeline)
+    text_pipeline = copy.deepcopy(cfg.train_dataloader.dataset.text_pipeline)
     text_pipeline[0]['tokenizer'] = tokenizer_cfg
-    return dict(train_image_pipeline=cfg.train_image_pipeline,
-                test_image_pipeline=cfg.test_image_pipeline,
-                text_pipeline=text_pipeline,
-                image_size=tuple(cfg.image_size))
+    return dict(
+        train_image_pipeline=cfg.train_dataloader.dataset.image_pipeline,
+        test_image_pipeline=cfg.test_dataloader.dataset.image_pipeline,
+        text_pipeline=text_pipeline,
+        image_size=tuple(cfg.model.image_encoder.image_size))
 
 
 @pytest.fixture(scope='session')

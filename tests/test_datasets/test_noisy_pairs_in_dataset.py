@@ -195,7 +195,7 @@ def test_training_loss_never_sees_the_noisy_flags(build, tokenizer_cfg):
                            config=dict(TINY_ENCODER, patch_size=16,
                                        image_size=32)),
         text_encoder=dict(type='CLIPTextEncoder', config=dict(TINY_ENCODER)),
-        losses=[dict(type=SpyLoss)]))
+        loss_heads=[dict(type=SpyLoss)]))
     noisy_rows = [i for i in range(len(noisy)) if noisy.noisy_pairs[i]]
     batch = collate_person_search([noisy[i] for i in noisy_rows[:4]])
     model.train_step(batch, optim_wrapper=OptimWrapper(

@@ -44,8 +44,8 @@ def tiny_entry(tmp_path, plugin_zoo):
     temperature), and that retriever's config."""
     init_default_scope('amnsfw')
     cfg = tiny_retriever_config(tmp_path,
-                                losses=[dict(type='ITCLoss',
-                                             learnable_tau=True)])
+                                loss_heads=[dict(type='ITCLoss',
+                                                 learnable_tau=True)])
     source = MODELS.build(cfg)
     with torch.no_grad():
         for head in source.loss_heads:
@@ -74,7 +74,7 @@ def test_entry_holds_the_towers_only_with_their_sha256(tiny_entry):
 
 def test_backbones_and_tokenizer_load_by_zoo_name(tiny_entry):
     _, cfg, source = tiny_entry
-    cfg = dict(cfg, losses=[dict(type='SDMLoss', tau=0.02)])
+    cfg = dict(cfg, loss_heads=[dict(type='SDMLoss', tau=0.02)])
     cfg['tokenizer'] = dict(type='WordLevelTokenizer',
                             vocab_file='zoo://tiny/tokenizer.json',
                             max_length=8)
@@ -156,7 +156,8 @@ def test_shipped_entry_files_match_their_metafile():
 def test_load_from_a_zoo_name_loads_the_towers_only(tiny_entry):
     from mmengine.runner import load_checkpoint
     _, cfg, source = tiny_entry
-    model = MODELS.build(dict(cfg, losses=[dict(type='SDMLoss', tau=0.02)]))
+    model = MODELS.build(
+        dict(cfg, loss_heads=[dict(type='SDMLoss', tau=0.02)]))
     load_checkpoint(model, 'zoo://tiny', strict=False)
     image = model.image_encoder.state_dict()
     for key, value in source.image_encoder.state_dict().items():

@@ -21,7 +21,7 @@ FSDP_ON_CPU = [
     'strategy.state_dict_cfg=full',
     'strategy.model_wrapper.type=MMFullyShardedDataParallel',
     'strategy.model_wrapper.device_id=cpu',
-    'model.losses.0.learnable_tau=False'
+    'model.loss_heads.0.learnable_tau=False'
 ]
 
 

@@ -63,7 +63,7 @@ def test_train_two_iterations_then_test(workspace):
 def test_unknown_config_key_type_is_a_clear_error(workspace):
     result = run_tool('train.py', str(CONFIG), '--work-dir',
                       str(workspace / 'bad'), '--cfg-options', *TINY,
-                      'model.losses.0.type=ITCLos', cwd=workspace)
+                      'model.loss_heads.0.type=ITCLos', cwd=workspace)
     assert result.returncode == 2, result.stderr[-3000:]
     assert 'Traceback' not in result.stderr
     assert "unknown loss 'ITCLos'" in result.stderr
@@ -73,7 +73,7 @@ def test_unknown_config_key_type_is_a_clear_error(workspace):
 def test_unknown_component_argument_is_a_clear_error(workspace):
     result = run_tool('train.py', str(CONFIG), '--work-dir',
                       str(workspace / 'bad_arg'), '--cfg-options', *TINY,
-                      'model.losses.0.temprature=0.02', cwd=workspace)
+                      'model.loss_heads.0.temprature=0.02', cwd=workspace)
     assert result.returncode == 2, result.stderr[-3000:]
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith('train.py: error: ITCLoss '), last

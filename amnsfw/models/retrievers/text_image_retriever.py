@@ -50,7 +50,8 @@ class TextImageRetriever(BaseModel):
         tokenizer (dict): Caption tokenizer config; sizes the text encoder.
         image_encoder (dict): Image backbone config.
         text_encoder (dict): Text backbone config (built with the tokenizer).
-        losses (Sequence[dict]): Loss head configs.
+        loss_heads (Sequence[dict]): Loss head configs, built into the
+            attribute of the same name.
         embedding_heads (dict, optional): Extra embeddings by name, each a
             module with ``embed_image(output)`` and ``embed_text(output,
             text_mask)`` over the encoders' outputs and an ``attention``
@@ -80,7 +81,7 @@ class TextImageRetriever(BaseModel):
                  tokenizer: dict,
                  image_encoder: dict,
                  text_encoder: dict,
-                 losses: Sequence[dict],
+                 loss_heads: Sequence[dict],
                  embedding_heads: Optional[Mapping[str, dict]] = None,
                  masker: dict = dict(type='IdentityMasker'),
                  num_classes: Optional[int] = None,
@@ -114,10 +115,10 @@ class TextImageRetriever(BaseModel):
         if num_classes is not None:
             facts['num_classes'] = num_classes
         self.masker = build_with_model_facts(MASKERS, masker, facts)
-        if not losses:
+        if not loss_heads:
             raise ValueError('TextImageRetriever needs at least one loss head')
         self.loss_heads = nn.ModuleList(
-            build_with_model_facts(LOSSES, cfg, facts) for cfg in losses)
+            build_with_model_facts(LOSSES, cfg, facts) for cfg in loss_heads)
         embedding_heads = dict(embedding_heads or {})
         if GLOBAL in embedding_heads:
             raise ValueError(f'{GLOBAL!r} names the encoders\' own features; '

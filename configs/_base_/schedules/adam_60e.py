@@ -5,8 +5,6 @@
 # linear warm-up epochs from 0.1 x lr, then cosine to 0; 60 epochs.
 # MMEngine gives custom_keys precedence over the bias rule, so a head's
 # biases get x5 (IRRA gives cross-modal biases x2): a documented deviation.
-max_epochs = 60
-warmup_epochs = 5
 optim_wrapper = dict(
     optimizer=dict(type='Adam', lr=1e-5, betas=(0.9, 0.999), eps=1e-3,
                    weight_decay=4e-5),
@@ -19,11 +17,11 @@ optim_wrapper = dict(
         }))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0,
-         end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=warmup_epochs,
-         end=max_epochs, eta_min=0.0, convert_to_iter_based=True),
+         end=5, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=5,
+         end=60, eta_min=0.0, convert_to_iter_based=True),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
+train_cfg = dict(by_epoch=True, max_epochs=60, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=64, enable=False)

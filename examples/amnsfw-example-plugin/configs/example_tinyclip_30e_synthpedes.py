@@ -7,7 +7,7 @@
 _base_ = ['../../../configs/itc/itc_tinyclip_8e_synthpedes.py']
 model = dict(
     masker=dict(type='CenterBiasMasker', mask_ratio=0.5),
-    losses=[
+    loss_heads=[
         dict(type='CosineMarginLoss', margin=0.1, tau=0.07,
              learnable_tau=True)
     ])

@@ -226,7 +226,7 @@ def test_update_ema_refuses_another_encoder():
 @pytest.fixture
 def retriever_cfg(tmp_path):
     return tiny_retriever_config(
-        tmp_path, encoder=ENCODER, losses=[dict(type='SDMLoss', tau=0.02)],
+        tmp_path, encoder=ENCODER, loss_heads=[dict(type='SDMLoss', tau=0.02)],
         masker=dict(type=AttentionWeightedMasker, score='text'))
 
 

@@ -17,7 +17,7 @@ from amnsfw_amns.maskers import AttentionWeightedMasker
 def model(tmp_path):
     torch.manual_seed(0)
     return MODELS.build(tiny_retriever_config(
-        tmp_path, losses=[dict(type='SDMLoss', tau=0.02)],
+        tmp_path, loss_heads=[dict(type='SDMLoss', tau=0.02)],
         masker=dict(type=AttentionWeightedMasker)))
 
 

@@ -267,7 +267,8 @@ def test_hook_scores_a_tiny_retriever_in_eval_mode(tmp_path):
         tmp_path, captions=[words], max_length=10,
         embedding_heads=dict(tse=dict(type='TokenSelectionEmbedding',
                                       output_dim=24)),
-        losses=[dict(type='TALLoss'), dict(type='TALLoss', embedding='tse')]))
+        loss_heads=[dict(type='TALLoss'),
+                    dict(type='TALLoss', embedding='tse')]))
     rng = np.random.default_rng(0)
     items = []
     for index in range(12):

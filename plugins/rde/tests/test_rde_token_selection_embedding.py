@@ -136,7 +136,8 @@ def test_in_retriever_trains_and_predicts(tmp_path):
         max_length=12,
         embedding_heads=dict(tse=dict(type='TokenSelectionEmbedding',
                                       output_dim=24)),
-        losses=[dict(type='TALLoss'), dict(type='TALLoss', embedding='tse')]))
+        loss_heads=[dict(type='TALLoss'),
+                    dict(type='TALLoss', embedding='tse')]))
     assert model.attention == 'last'
     inputs, samples = pair_batch(
         model, ['a man in a red shirt', 'blue jeans', 'a bag'], [1, 2, 3])

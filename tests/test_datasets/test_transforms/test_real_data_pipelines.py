@@ -12,10 +12,11 @@ from amnsfw.models.data_preprocessors.person_search_data_preprocessor import (
     CLIP_MEAN, CLIP_STD)
 from amnsfw.registry import TRANSFORMS
 
-CONFIG_DIR = os.path.join(
-    os.path.dirname(__file__), '..', '..', '..', 'configs', '_base_',
-    'datasets')
-REAL = ['cuhk_pedes.py', 'icfg_pedes.py', 'rstpreid.py']
+CONFIG_DIR = os.path.join(os.path.dirname(__file__), '..', '..', '..',
+                          'configs')
+#: The real-data base and the recipes moved from it to the other data sets.
+REAL = ['_base_/datasets/cuhkpedes.py', 'irra/irra_vitb16_60e_icfgpedes.py',
+        'irra/irra_vitb16_60e_rstpreid.py']
 
 
 def _pipeline(cfg_list):
@@ -34,18 +35,19 @@ def small_jpeg(tmp_path_factory):
 @pytest.mark.parametrize('name', REAL)
 def test_train_pipeline_gives_uint8_rgb_tensor(name, small_jpeg):
     cfg = Config.fromfile(os.path.join(CONFIG_DIR, name))
-    types = [t['type'] for t in cfg.train_image_pipeline]
+    train_pipeline = cfg.train_dataloader.dataset.image_pipeline
+    types = [t['type'] for t in train_pipeline]
     assert types == ['LoadPersonImage', 'Resize', 'RandomFlip',
                      'mmpretrain.RandomCrop', 'mmpretrain.RandomErasing',
                      'ImageToRGBTensor']
-    pipeline = _pipeline(cfg.train_image_pipeline)
+    pipeline = _pipeline(train_pipeline)
     np.random.seed(0)
     for _ in range(4):  # flip / crop / erase draws differ
         out = pipeline(dict(img_path=small_jpeg, index=0, pid=0))
         assert out['img'].dtype == torch.uint8
-        assert tuple(out['img'].shape) == (3, *cfg.image_size) == (3, 384,
-                                                                   128)
-    test = _pipeline(cfg.test_image_pipeline)(
+        assert tuple(out['img'].shape) == (
+            3, *cfg.model.image_encoder.image_size) == (3, 384, 128)
+    test = _pipeline(cfg.test_dataloader.dataset.image_pipeline)(
         dict(img_path=small_jpeg, index=0, pid=0))
     assert tuple(test['img'].shape) == (3, 384, 128)
 
@@ -55,7 +57,8 @@ def test_erased_pixels_normalise_to_about_zero(name, tmp_path):
     """Erasing fills BGR arrays with CLIP's mean in BGR order, so after
     ImageToRGBTensor and the batch normalisation the patch is ~0."""
     cfg = Config.fromfile(os.path.join(CONFIG_DIR, name))
-    erase = dict(cfg.train_image_pipeline[4], erase_prob=1.0)
+    erase = dict(cfg.train_dataloader.dataset.image_pipeline[4],
+                 erase_prob=1.0)
     path = str(tmp_path / 'white.png')
     mmcv.imwrite(np.full((384, 128, 3), 255, dtype=np.uint8), path)
     pipeline = _pipeline([dict(type='LoadPersonImage'), erase,
@@ -77,7 +80,7 @@ def test_pad_and_crop_shift_the_image(name, tmp_path):
     """Padding 10 then cropping 384x128 shifts content by up to 10 pixels;
     the border it brings in is black."""
     cfg = Config.fromfile(os.path.join(CONFIG_DIR, name))
-    crop = cfg.train_image_pipeline[3]
+    crop = cfg.train_dataloader.dataset.image_pipeline[3]
     assert crop['padding'] == 10 and tuple(crop['crop_size']) == (384, 128)
     transform = TRANSFORMS.build(crop)
     np.random.seed(2)

@@ -137,8 +137,9 @@ def test_width_must_split_into_heads():
 def test_retriever_fills_in_sizes_and_computes_loss_mlm(tmp_path):
     torch.manual_seed(0)
     model = MODELS.build(tiny_retriever_config(
-        tmp_path, losses=[dict(type='SDMLoss'),
-                          dict(type='MLMLoss', width=32, depth=1, heads=2)]))
+        tmp_path,
+        loss_heads=[dict(type='SDMLoss'),
+                    dict(type='MLMLoss', width=32, depth=1, heads=2)]))
     mlm = model.loss_heads[1]
     assert mlm.vocab_size == model.tokenizer.vocab_size
     assert mlm.text_proj.in_features == model.text_encoder.width

@@ -38,20 +38,21 @@ WORDS = 'a man woman red blue shirt bag with jeans black'
 #: learnt temperature where a head has one (its gradient must not scale
 #: with the number of ranks).
 SETUPS = dict(
-    core=dict(losses=[dict(type='SDMLoss', learnable_tau=True),
-                      dict(type='ITCLoss', learnable_tau=True),
-                      dict(type='IDLoss'),
-                      dict(type='MLMLoss', width=16, depth=1, heads=2)]),
-    itc_identity=dict(losses=[dict(type='ITCLoss', identity_positives=True)]),
+    core=dict(loss_heads=[dict(type='SDMLoss', learnable_tau=True),
+                          dict(type='ITCLoss', learnable_tau=True),
+                          dict(type='IDLoss'),
+                          dict(type='MLMLoss', width=16, depth=1, heads=2)]),
+    itc_identity=dict(
+        loss_heads=[dict(type='ITCLoss', identity_positives=True)]),
     rde=dict(embedding_heads=dict(tse=dict(type='TokenSelectionEmbedding',
                                            output_dim=24)),
-             losses=[dict(type='TALLoss'),
-                     dict(type='TALLoss', embedding='tse', variant='trl'),
-                     dict(type='TALLoss', variant='infonce')]),
+             loss_heads=[dict(type='TALLoss'),
+                         dict(type='TALLoss', embedding='tse', variant='trl'),
+                         dict(type='TALLoss', variant='infonce')]),
     amns=dict(masker=dict(type='AttentionWeightedMasker', mask_ratio=0.5),
-              losses=[dict(type='BSDMLoss', learnable_tau=True),
-                      dict(type='WAFLoss', weighting='normalized'),
-                      dict(type='IDLoss')]),
+              loss_heads=[dict(type='BSDMLoss', learnable_tau=True),
+                          dict(type='WAFLoss', weighting='normalized'),
+                          dict(type='IDLoss')]),
 )
 
 

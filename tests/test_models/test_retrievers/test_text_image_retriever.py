@@ -13,8 +13,8 @@ from amnsfw.testing import (TINY_IMAGE_SIZE, caption_inputs, pair_batch,
 
 @pytest.fixture
 def cfg(tmp_path):
-    return tiny_retriever_config(tmp_path, losses=[dict(type='SDMLoss',
-                                                        tau=0.02)])
+    return tiny_retriever_config(
+        tmp_path, loss_heads=[dict(type='SDMLoss', tau=0.02)])
 
 
 @pytest.fixture
@@ -151,7 +151,8 @@ def test_mismatched_projection_dims(cfg):
 
 
 def test_two_heads_with_the_same_terms(cfg):
-    cfg['losses'] = [dict(type='SDMLoss'), dict(type='SDMLoss', weight=0.5)]
+    cfg['loss_heads'] = [dict(type='SDMLoss'),
+                         dict(type='SDMLoss', weight=0.5)]
     model = MODELS.build(cfg)
     inputs, samples = three_pairs(model)
     with pytest.raises(KeyError, match='loss_sdm'):
@@ -159,14 +160,14 @@ def test_two_heads_with_the_same_terms(cfg):
 
 
 def test_empty_losses(cfg):
-    cfg['losses'] = []
+    cfg['loss_heads'] = []
     with pytest.raises(ValueError, match='at least one loss head'):
         MODELS.build(cfg)
 
 
 def test_unknown_loss_type(cfg):
     bad = copy.deepcopy(cfg)
-    bad['losses'] = [dict(type='SDMLos')]
+    bad['loss_heads'] = [dict(type='SDMLos')]
     with pytest.raises(UnknownComponentError, match="'SDMLos'.*SDMLoss"):
         MODELS.build(bad)
 

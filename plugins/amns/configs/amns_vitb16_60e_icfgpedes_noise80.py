@@ -1,3 +1,3 @@
 # AMNS on ICFG-PEDES, 80 % of the train captions shuffled (noisy).
-_base_ = './amns_vitb16_60e_icfgpedes.py'
+_base_ = './amns_vitb16_60e_icfgpedes_noise50.py'
 train_dataloader = dict(dataset=dict(noise_rate=0.80))

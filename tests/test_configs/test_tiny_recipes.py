@@ -1,26 +1,25 @@
 """Every tiny SynthPEDES recipe config trains two iterations as written."""
 import math
-import os
 from pathlib import Path
 
 import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from .config_files import REPO, config_files
 
-REPO = Path(__file__).resolve().parents[1]
-#: The fine-tuning recipes (the pretraining recipe is tested with its tool).
-TINY_CONFIGS = sorted(
-    str(path.relative_to(REPO / 'configs'))
-    for path in (REPO / 'configs').glob('*/*tinyclip*synthpedes*.py')
-    if path.parent.name != 'pretrain')
-
+#: The fine-tuning recipes, amnsfw's and the plugins' (the pretraining
+#: recipe is tested with its tool).
+TINY_CONFIGS = [
+    name for name in config_files(leaves_only=True)
+    if 'tinyclip' in name and 'synthpedes' in name and 'pretrain' not in name
+]
 
 
 def two_iteration_config(name: str, data_root: Path, work_dir: Path) -> Config:
     """The config with its data on ``data_root``, 2 iterations of 16 pairs,
     no validation or checkpoints, and the ID classifier sized to the data."""
-    cfg = Config.fromfile(str(REPO / 'configs' / name))
+    cfg = Config.fromfile(str(REPO / name))
     train = cfg.train_dataloader
     train.update(batch_size=16, num_workers=0, persistent_workers=False)
     train.dataset.data_root = str(data_root)
@@ -34,12 +33,14 @@ def two_iteration_config(name: str, data_root: Path, work_dir: Path) -> Config:
     cfg.default_hooks.checkpoint = None
     cfg.param_scheduler = None
     cfg.work_dir = str(work_dir)
-    cfg.experiment_name = name.replace(os.sep, '_')
+    cfg.experiment_name = name.replace('/', '_')
     return cfg
 
 
 def test_tiny_recipes_are_found():
-    assert 'irra/irra_tinyclip_30e_synthpedes.py' in TINY_CONFIGS
+    assert 'configs/irra/irra_tinyclip_30e_synthpedes.py' in TINY_CONFIGS
+    assert 'plugins/amns/configs/amns_tinyclip_30e_synthpedes.py' in \
+        TINY_CONFIGS
 
 
 ZOO_MODEL = 'zoo://tinyclip-synthpedes'
@@ -47,7 +48,7 @@ ZOO_MODEL = 'zoo://tinyclip-synthpedes'
 
 @pytest.mark.parametrize('name', TINY_CONFIGS)
 def test_tiny_recipe_starts_from_the_model_zoo(name):
-    cfg = Config.fromfile(str(REPO / 'configs' / name))
+    cfg = Config.fromfile(str(REPO / name))
     assert cfg.model.image_encoder.pretrained == ZOO_MODEL
     assert cfg.model.text_encoder.pretrained == ZOO_MODEL
     vocabulary = ZOO_MODEL + '/tokenizer.json'
@@ -64,7 +65,7 @@ def test_amns_ema_encoder_starts_from_the_zoo_weights():
     from amnsfw.registry import MODELS
     init_default_scope('amnsfw')
     cfg = Config.fromfile(
-        str(REPO / 'configs/amns/amns_tinyclip_30e_synthpedes.py'))
+        str(REPO / 'plugins/amns/configs/amns_tinyclip_30e_synthpedes.py'))
     model = MODELS.build(cfg.model)
     zoo = load_tower_state(ZOO_MODEL, 'image_encoder')
     for encoder in (model.image_encoder, model.masker.ema_encoder):
