@@ -5,5 +5,7 @@
   mislabelled (``tools/find_noisy_pairs.py``);
 * :mod:`.scalars_log`: the one reader of MMEngine's ``scalars.json``;
 * :mod:`.log_summary`: what the training logs say
-  (``tools/analyze_logs.py``).
+  (``tools/analyze_logs.py``);
+* :mod:`.noise_grid`, :mod:`.seed_statistics`: the noise-robustness grid
+  and its report (``benchmarks/noise_robustness.py``).
 """

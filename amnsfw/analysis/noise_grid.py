@@ -1,0 +1,274 @@
+"""The noise-robustness grid (``benchmarks/noise_robustness.py``): the
+methods and their recipes, one run's config, training it resumably under a
+lock, reading the finished runs, and the report.
+
+Every tiny recipe fine-tunes the model zoo's pretrained tiny CLIP on a
+SynthPEDES of :data:`TRAIN_IDS` train identities for
+:data:`DEFAULT_EPOCHS` epochs, with injected noisy correspondences; paths
+are relative to the repository checkout ``repo`` (the recipes live there,
+not in the installed package).
+"""
+import contextlib
+import fcntl
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from amnsfw.analysis.scalars_log import epoch_scalars
+from amnsfw.analysis.seed_statistics import cell, compare
+from amnsfw.visualization.noise_curves import plot_noise_curves
+
+RDE = 'plugins/rde/configs/'
+AMNS = 'plugins/amns/configs/'
+METHODS = {
+    'sdm': 'configs/sdm/sdm_tinyclip_30e_synthpedes.py',
+    'clean-oracle': 'configs/sdm/sdm_tinyclip_30e_synthpedes.py',
+    'irra': 'configs/irra/irra_tinyclip_30e_synthpedes.py',
+    'rde': RDE + 'rde_tinyclip_30e_synthpedes.py',
+    'amns': AMNS + 'amns_tinyclip_30e_synthpedes.py',
+    'amns-randmask': AMNS + 'amns-randmask_tinyclip_30e_synthpedes.py',
+    'amns-nomask': AMNS + 'amns-nomask_tinyclip_30e_synthpedes.py',
+    'amns-sdm': AMNS + 'amns-sdm_tinyclip_30e_synthpedes.py',
+    'amns-nowaf': AMNS + 'amns-nowaf_tinyclip_30e_synthpedes.py',
+}
+MAIN_METHODS = ('sdm', 'irra', 'rde', 'amns', 'clean-oracle')
+ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf')
+METRICS = ('R1', 'R5', 'R10', 'mAP', 'mINP')
+#: Where the runs go, relative to the repository.
+RUNS_DIR = 'work_dirs/noise_robustness'
+# The regime's data set: SynthPEDES with fewer train identities, generated
+# once under DATA_ROOT (tools/generate_synthpedes.py --root data/noise_regime
+# --train-ids 250 makes the same).
+TRAIN_IDS = 250
+DATA_ROOT = 'data/noise_regime'  # relative to the repository
+DEFAULT_EPOCHS = 100
+
+
+
+def run_name(method: str, noise: float, seed: int, epochs: int) -> str:
+    """The run's work-dir name, e.g. ``sdm_noise50_seed0_100e``."""
+    return f'{method}_noise{round(noise * 100)}_seed{seed}_{epochs}e'
+
+
+def run_config(repo: Path, method: str, noise: float, seed: int,
+               epochs: int):
+    """The method's recipe for one run: ``epochs`` epochs (the cosine
+    schedule stretched to them), the regime's data set, the seed, the
+    noise (drawn with seed 0, the same pairs for every method and seed),
+    the memorisation probe and, for ``clean-oracle``, only the clean
+    pairs."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(repo / METHODS[method]))
+    schedule_end = cfg.train_cfg.max_epochs
+    cfg.train_cfg.max_epochs = epochs
+    for scheduler in cfg.param_scheduler:
+        if scheduler.get('end') == schedule_end:
+            scheduler.end = epochs
+    cfg.randomness.seed = seed
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = f'{DATA_ROOT}/SynthPEDES'
+    if 'num_classes' in cfg.model:  # IDLoss: one class per train identity
+        cfg.model.num_classes = TRAIN_IDS
+    dataset = cfg.train_dataloader.dataset
+    dataset.noise_rate, dataset.noise_seed = noise, 0
+    if method == 'clean-oracle':
+        dataset.clean_pairs_only = True
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='MemorisationHook')
+    ]
+    return cfg
+
+
+@contextlib.contextmanager
+def run_lock(work_dir: Path):
+    """Hold ``work_dir``'s lock while the block runs; yields False, at
+    once, when another process holds it."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with open(work_dir / '.lock', 'w') as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+
+
+def train_run(repo: Path, method: str, noise: float, seed: int,
+              epochs: int, threads: int) -> None:
+    """Train and test one run, resuming it if it was interrupted; skipped
+    when it is finished or another process runs it."""
+    work_dir = repo / RUNS_DIR / run_name(method, noise, seed, epochs)
+    done = work_dir / 'test_best.json'
+    if done.is_file():
+        return
+    with run_lock(work_dir) as mine:
+        if not mine:
+            print(f'skipped {work_dir.name}: another process runs it')
+            return
+        if done.is_file():  # finished by another process meanwhile
+            return
+        config = work_dir / 'run_config.py'
+        run_config(repo, method, noise, seed, epochs).dump(str(config))
+        command = [
+            sys.executable, 'tools/train.py', str(config), '--work-dir',
+            str(work_dir), '--resume', '--test-last', '--out-last',
+            str(work_dir / 'test_last.json'), '--test-best', '--out',
+            str(done)
+        ]
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        start = time.time()
+        with open(work_dir / 'stdout.log', 'a') as log:
+            finished = subprocess.run(command, cwd=repo, env=env, stdout=log,
+                                      stderr=subprocess.STDOUT)
+        if finished.returncode == 0:
+            (work_dir / 'wall_seconds.txt').write_text(
+                f'{time.time() - start:.0f}\n')
+    if finished.returncode != 0:
+        print(f'FAILED {work_dir.name}: see {work_dir}/stdout.log')
+    else:
+        print(f'finished {work_dir.name}', flush=True)
+
+
+def read_run(work_dir: Path) -> dict:
+    """A finished run: best and last test metrics, per-epoch curves."""
+    tests = {
+        which: json.loads((work_dir / f'test_{which}.json').read_text())
+        for which in ('best', 'last')
+    }
+    epochs = epoch_scalars(str(work_dir))
+    return dict(
+        best={k: tests['best'][f'retrieval/{k}'] for k in METRICS},
+        last={k: tests['last'][f'retrieval/{k}'] for k in METRICS},
+        val_r1=[e['retrieval/R1'] for e in epochs],
+        noisy_top1=[e.get('memorisation/noisy_top1') for e in epochs],
+        clean_top1=[e.get('memorisation/clean_top1') for e in epochs])
+
+
+def finished_runs(root: Path, epochs: int) -> Dict[Tuple[str, float], list]:
+    """Every finished run of ``epochs`` epochs under ``root``, by (method,
+    noise rate), so a report covers all pieces the grid ran in."""
+    results: Dict = {}
+    for work_dir in sorted(root.glob(f'*_{epochs}e')):
+        if not (work_dir / 'test_best.json').is_file():
+            continue
+        method, noise, _, _ = work_dir.name.rsplit('_', 3)
+        rate = int(noise[len('noise'):]) / 100
+        results.setdefault((method, rate), []).append(read_run(work_dir))
+    return results
+
+
+def grid_table(results: Dict, methods: Sequence[str],
+               noise_rates: Sequence[float]) -> List[str]:
+    """Test R@1, best / last, one row per method, one column pair per
+    noise rate."""
+    header = '| method | ' + ' | '.join(
+        f'{round(n * 100)} % best | {round(n * 100)} % last'
+        for n in noise_rates) + ' |'
+    lines = [header, '|---' * (1 + 2 * len(noise_rates)) + '|']
+    for method in methods:
+        cells = []
+        for noise in noise_rates:
+            runs = results.get((method, noise))
+            cells += ([cell([r[w]['R1'] for r in runs])
+                       for w in ('best', 'last')] if runs else ['', ''])
+        if any(cells):
+            lines.append(f'| {method} | ' + ' | '.join(cells) + ' |')
+    return lines
+
+
+def comparisons(results: Dict, noise_rates: Sequence[float]) -> List[str]:
+    """AMNS against RDE and against each of its ablations, best and last
+    test R@1, per noise rate."""
+    lines = []
+    for other in ('rde', 'sdm') + ABLATIONS:
+        for noise in noise_rates:
+            a, b = results.get(('amns', noise)), results.get((other, noise))
+            if not a or not b:
+                continue
+            marks = []
+            for which in ('best', 'last'):
+                va = [r[which]['R1'] for r in a]
+                vb = [r[which]['R1'] for r in b]
+                delta = statistics.mean(va) - statistics.mean(vb)
+                marks.append(f'{compare(va, vb)} ({delta:+.2f})')
+            lines.append(f'| amns vs {other} | {round(noise * 100)} % | ' +
+                         ' | '.join(marks) + ' |')
+    if not lines:
+        return []
+    return [
+        'AMNS against the others: `>`/`<` where the means differ by more '
+        'than twice the larger standard deviation, `≈` where they do not, '
+        '`?` with fewer than two seeds; the difference of means in '
+        'brackets.', '', '| comparison | noise | best R1 | last R1 |',
+        '|---|---|---|---|', *lines, ''
+    ]
+
+
+def write_report(repo: Path, results: Dict, epochs: int, out: Path) -> None:
+    """The markdown report and its curves (``<out>_r1.png``,
+    ``<out>_memorisation.png``)."""
+    noise_rates = sorted({n for _, n in results})
+    seeds = sorted({len(runs) for runs in results.values()})
+    summary = json.loads((repo / DATA_ROOT / 'SynthPEDES/synthpedes_meta.json')
+                         .read_text())['summary']
+    methods = [m for m in MAIN_METHODS + ABLATIONS
+               if any(m == k[0] for k in results)]
+    lines = [
+        'Tiny CLIP from the model zoo fine-tuned on SynthPEDES with '
+        f'{TRAIN_IDS} train identities, {epochs} epochs; '
+        f'{"/".join(map(str, seeds))} seed(s) per cell; test R@1 of '
+        'the checkpoint chosen on val (best) and of the final weights (last),'
+        ' mean ± sample standard deviation over seeds. Oracle R@1 '
+        f"{summary['oracle_r1']:.2f}, chance {summary['chance_r1']:.2f}.",
+        '', *grid_table(results, methods, noise_rates), '',
+        *comparisons(results, noise_rates),
+        'Noisy training pairs memorised (own image ranked first for the '
+        'caption, %) at the last epoch, and its peak:', '',
+        '| method | noise | memorised (last) | memorised (peak) | clean '
+        'fitted (last) |', '|---|---|---|---|---|'
+    ]
+    for (method, noise), runs in sorted(results.items()):
+        if noise == 0 or runs[0]['noisy_top1'][-1] is None:
+            continue
+        lines.append(
+            f'| {method} | {round(noise * 100)} % | '
+            f"{cell([r['noisy_top1'][-1] for r in runs])} | "
+            f"{cell([max(r['noisy_top1']) for r in runs])} | "
+            f"{cell([r['clean_top1'][-1] for r in runs])} |")
+    out.write_text('\n'.join(lines) + '\n')
+    print('\n'.join(lines))
+    plot_noise_curves(results, noise_rates, out, MAIN_METHODS + ABLATIONS)
+
+
+def estimate_hours(grid: Sequence[tuple], root: Path, epochs: int,
+                   jobs: int) -> Optional[float]:
+    """Wall hours the grid needs at the measured seconds per epoch of
+    finished runs of each method (None before any finished)."""
+    per_epoch: Dict[str, List[float]] = {}
+    for path in root.glob('*/wall_seconds.txt'):
+        method, _, _, length = path.parent.name.rsplit('_', 3)
+        per_epoch.setdefault(method, []).append(
+            float(path.read_text()) / int(length[:-1]))
+    if not per_epoch:
+        return None
+    fallback = max(statistics.mean(v) for v in per_epoch.values())
+    seconds = sum(statistics.mean(per_epoch.get(m, [fallback])) * epochs
+                  for m, _, _ in grid)
+    return seconds / jobs / 3600
+
+
+def plan_grid(methods: Sequence[str], noise_rates: Sequence[float],
+              ablations: Sequence[str], ablation_noise: Sequence[float],
+              seeds: Sequence[int]) -> List[Tuple[str, float, int]]:
+    """The (method, noise rate, seed) of every run: the methods at every
+    rate, the ablations at theirs; the clean-only oracle at 0 % noise is the
+    SDM-only run itself, so it is left out."""
+    grid = [(m, n, s) for m in methods for n in noise_rates for s in seeds
+            if not (m == 'clean-oracle' and n == 0)]
+    return grid + [(m, n, s) for m in ablations for n in ablation_noise
+                   for s in seeds]
