@@ -27,22 +27,26 @@ than twice the larger standard deviation::
     .venv/bin/python benchmarks/noise_robustness.py --methods sdm \\
         clean-oracle --noise 0 0.5 --seeds 0 --ablations
 
-Finished runs are skipped and an interrupted run resumes from its latest
-checkpoint, so a grid can run in pieces; a run in progress holds a lock on
-its work dir, so several invocations may share one grid. ``--report-only``
-writes the report from the finished runs. Runs go to
-``work_dirs/noise_robustness``; each run's exact config is its
-``run_config.py``. The grid's logic is :mod:`amnsfw.analysis.noise_grid`.
+A finished run writes its record (test metrics, per-epoch curves, wall
+time, commit) to ``docs/benchmarks/noise_robustness_runs/<run>.json``;
+recorded runs are skipped and an interrupted run resumes from its latest
+checkpoint, so a grid can run in pieces, on one machine or on several whose
+records are committed. A run in progress holds a lock on its work dir, so
+several invocations may share one grid. ``--report-only`` writes the report
+from the records. Runs go to ``work_dirs/noise_robustness``; each run's
+exact config is its ``run_config.py``. ``--quick`` keeps its records and
+report under ``work_dirs``. The grid's logic is
+:mod:`amnsfw.analysis.noise_grid`.
 """
 import argparse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from amnsfw.analysis.noise_grid import (ABLATIONS, DATA_ROOT, DEFAULT_EPOCHS,
-                                        MAIN_METHODS, METHODS, RUNS_DIR,
-                                        TRAIN_IDS, estimate_hours,
-                                        finished_runs, plan_grid, train_run,
-                                        write_report)
+                                        MAIN_METHODS, METHODS, RECORDS_DIR,
+                                        RUNS_DIR, TRAIN_IDS, estimate_hours,
+                                        finished_runs, plan_grid, run_name,
+                                        train_run, write_report)
 from amnsfw.datasets.synthpedes import generate_synthpedes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,30 +75,39 @@ def main(argv=None) -> None:
                         'one seed, 6 epochs, no ablations')
     parser.add_argument('--report-only', action='store_true',
                         help='write the report of the finished runs only')
-    parser.add_argument('--out', default='docs/benchmarks/noise_robustness.md')
+    parser.add_argument('--out', help='the report (default '
+                        'docs/benchmarks/noise_robustness.md; with --quick '
+                        f'{RUNS_DIR}_quick.md)')
+    parser.add_argument('--records', help='where finished runs are '
+                        f'recorded (default {RECORDS_DIR}; with --quick '
+                        f'{RUNS_DIR}/quick_records)')
     args = parser.parse_args(argv)
     if args.quick:
         args.methods, args.noise, args.seeds, args.epochs = (
             ['sdm', 'clean-oracle'], [0.0, 0.5], [0], 6)
         args.ablations = []
+    out = REPO / (args.out or (f'{RUNS_DIR}_quick.md' if args.quick else
+                               'docs/benchmarks/noise_robustness.md'))
+    records = REPO / (args.records or (f'{RUNS_DIR}/quick_records'
+                                       if args.quick else RECORDS_DIR))
     generate_synthpedes(str(REPO / DATA_ROOT), num_train_ids=TRAIN_IDS)
     grid = plan_grid(args.methods, args.noise, args.ablations,
                      args.ablation_noise, args.seeds)
-    root = REPO / RUNS_DIR
-    hours = estimate_hours(grid, root, args.epochs, args.jobs)
-    print(f'{len(grid)} runs of {args.epochs} epochs'
-          + (f', about {hours:.1f} h at the measured speed' if hours else ''),
-          flush=True)
+    to_run = [job for job in grid if not (
+        records / f'{run_name(*job, args.epochs)}.json').is_file()]
+    hours = estimate_hours(to_run, records, args.epochs, args.jobs)
+    print(f'{len(grid)} runs of {args.epochs} epochs, {len(to_run)} not '
+          'recorded yet' + (f', about {hours:.1f} h at the measured speed'
+                            if hours else ''), flush=True)
     if not args.report_only:
         with ThreadPoolExecutor(args.jobs) as pool:
             list(pool.map(
-                lambda job: train_run(REPO, *job, args.epochs, args.threads),
-                grid))
-    results = finished_runs(root, args.epochs)
+                lambda job: train_run(REPO, *job, args.epochs, args.threads,
+                                      records), to_run))
+    results = finished_runs(records, args.epochs)
     if not results:
-        raise SystemExit(f'no finished run of {args.epochs} epochs under '
-                         f'{root}')
-    out = REPO / args.out
+        raise SystemExit(f'no run of {args.epochs} epochs recorded in '
+                         f'{records}')
     out.parent.mkdir(parents=True, exist_ok=True)
     write_report(REPO, results, args.epochs, out)
 

@@ -7,6 +7,12 @@ SynthPEDES of :data:`TRAIN_IDS` train identities for
 :data:`DEFAULT_EPOCHS` epochs, with injected noisy correspondences; paths
 are relative to the repository checkout ``repo`` (the recipes live there,
 not in the installed package).
+
+A finished run leaves a *record* (:func:`write_record`): one small JSON
+file with its test metrics, per-epoch curves, wall time and the commit it
+ran on. Records, not work dirs, are what the grid skips and the report
+reads, so they can be committed and a grid too long for one machine's
+night can be run in pieces on several, each adding its records.
 """
 import contextlib
 import fcntl
@@ -41,6 +47,8 @@ ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf')
 METRICS = ('R1', 'R5', 'R10', 'mAP', 'mINP')
 #: Where the runs go, relative to the repository.
 RUNS_DIR = 'work_dirs/noise_robustness'
+#: Where finished runs' records go (committed), relative to the repository.
+RECORDS_DIR = 'docs/benchmarks/noise_robustness_runs'
 # The regime's data set: SynthPEDES with fewer train identities, generated
 # once under DATA_ROOT (tools/generate_synthpedes.py --root data/noise_regime
 # --train-ids 250 makes the same).
@@ -99,18 +107,25 @@ def run_lock(work_dir: Path):
 
 
 def train_run(repo: Path, method: str, noise: float, seed: int,
-              epochs: int, threads: int) -> None:
-    """Train and test one run, resuming it if it was interrupted; skipped
-    when it is finished or another process runs it."""
-    work_dir = repo / RUNS_DIR / run_name(method, noise, seed, epochs)
-    done = work_dir / 'test_best.json'
-    if done.is_file():
+              epochs: int, threads: int, records: Path) -> None:
+    """Train and test one run, resuming it if it was interrupted, and
+    write its record into ``records``; skipped when the record exists or
+    another process runs it. A run finished before its record was written
+    only gets the record."""
+    name = run_name(method, noise, seed, epochs)
+    record = records / f'{name}.json'
+    if record.is_file():
         return
+    work_dir = repo / RUNS_DIR / name
+    done = work_dir / 'test_best.json'
     with run_lock(work_dir) as mine:
         if not mine:
-            print(f'skipped {work_dir.name}: another process runs it')
+            print(f'skipped {name}: another process runs it')
             return
-        if done.is_file():  # finished by another process meanwhile
+        if record.is_file():  # finished by another process meanwhile
+            return
+        if done.is_file():
+            write_record(repo, work_dir, record)
             return
         config = work_dir / 'run_config.py'
         run_config(repo, method, noise, seed, epochs).dump(str(config))
@@ -128,6 +143,7 @@ def train_run(repo: Path, method: str, noise: float, seed: int,
         if finished.returncode == 0:
             (work_dir / 'wall_seconds.txt').write_text(
                 f'{time.time() - start:.0f}\n')
+            write_record(repo, work_dir, record)
     if finished.returncode != 0:
         print(f'FAILED {work_dir.name}: see {work_dir}/stdout.log')
     else:
@@ -149,16 +165,34 @@ def read_run(work_dir: Path) -> dict:
         clean_top1=[e.get('memorisation/clean_top1') for e in epochs])
 
 
-def finished_runs(root: Path, epochs: int) -> Dict[Tuple[str, float], list]:
-    """Every finished run of ``epochs`` epochs under ``root``, by (method,
+def write_record(repo: Path, work_dir: Path, record: Path) -> None:
+    """The finished run in ``work_dir`` as one JSON file: :func:`read_run`
+    plus the wall seconds of the invocation that finished it (the whole
+    run's unless it resumed) and the commit of ``repo`` it ran on.
+    Written whole, then renamed, so a record on disk is always complete."""
+    wall = work_dir / 'wall_seconds.txt'
+    commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=repo,
+                            capture_output=True, text=True).stdout.strip()
+    content = dict(read_run(work_dir), run=work_dir.name,
+                   wall_seconds=(float(wall.read_text())
+                                 if wall.is_file() else None),
+                   commit=commit or None)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    partial = record.with_suffix('.json.partial')
+    partial.write_text(json.dumps(content, indent=1) + '\n')
+    partial.replace(record)
+
+
+def finished_runs(records: Path,
+                  epochs: int) -> Dict[Tuple[str, float], list]:
+    """Every run of ``epochs`` epochs recorded in ``records``, by (method,
     noise rate), so a report covers all pieces the grid ran in."""
     results: Dict = {}
-    for work_dir in sorted(root.glob(f'*_{epochs}e')):
-        if not (work_dir / 'test_best.json').is_file():
-            continue
-        method, noise, _, _ = work_dir.name.rsplit('_', 3)
+    for path in sorted(records.glob(f'*_{epochs}e.json')):
+        method, noise, _, _ = path.stem.rsplit('_', 3)
         rate = int(noise[len('noise'):]) / 100
-        results.setdefault((method, rate), []).append(read_run(work_dir))
+        results.setdefault((method, rate),
+                           []).append(json.loads(path.read_text()))
     return results
 
 
@@ -245,15 +279,17 @@ def write_report(repo: Path, results: Dict, epochs: int, out: Path) -> None:
     plot_noise_curves(results, noise_rates, out, MAIN_METHODS + ABLATIONS)
 
 
-def estimate_hours(grid: Sequence[tuple], root: Path, epochs: int,
+def estimate_hours(grid: Sequence[tuple], records: Path, epochs: int,
                    jobs: int) -> Optional[float]:
-    """Wall hours the grid needs at the measured seconds per epoch of
-    finished runs of each method (None before any finished)."""
+    """Wall hours the grid needs at the measured seconds per epoch of the
+    recorded runs of each method (None before any was timed)."""
     per_epoch: Dict[str, List[float]] = {}
-    for path in root.glob('*/wall_seconds.txt'):
-        method, _, _, length = path.parent.name.rsplit('_', 3)
-        per_epoch.setdefault(method, []).append(
-            float(path.read_text()) / int(length[:-1]))
+    for path in records.glob('*.json'):
+        seconds = json.loads(path.read_text()).get('wall_seconds')
+        if seconds is None:
+            continue
+        method, _, _, length = path.stem.rsplit('_', 3)
+        per_epoch.setdefault(method, []).append(seconds / int(length[:-1]))
     if not per_epoch:
         return None
     fallback = max(statistics.mean(v) for v in per_epoch.values())

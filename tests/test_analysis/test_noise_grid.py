@@ -1,4 +1,5 @@
 """amnsfw.analysis.noise_grid: run configs, the grid and its report."""
+import json
 from pathlib import Path
 
 from amnsfw.analysis import noise_grid
@@ -52,3 +53,60 @@ def test_the_grid_leaves_out_the_oracle_at_zero_noise():
                     ('sdm', 0.5, 1), ('clean-oracle', 0.5, 0),
                     ('clean-oracle', 0.5, 1), ('amns-nowaf', 0.8, 0),
                     ('amns-nowaf', 0.8, 1)]
+
+
+def _finished_work_dir(root: Path, name: str, wall: str = None) -> Path:
+    """A work dir as tools/train.py leaves a finished 2-epoch run."""
+    work_dir = root / name
+    (work_dir / '20260101_000000' / 'vis_data').mkdir(parents=True)
+    for which, r1 in (('best', 30.0), ('last', 12.5)):
+        (work_dir / f'test_{which}.json').write_text(json.dumps(
+            {f'retrieval/{k}': r1 for k in noise_grid.METRICS}))
+    (work_dir / '20260101_000000' / 'vis_data' / 'scalars.json').write_text(
+        ''.join(json.dumps({'retrieval/R1': r1, 'memorisation/noisy_top1':
+                            noisy, 'memorisation/clean_top1': 50.0,
+                            'step': step}) + '\n'
+                for step, (r1, noisy) in enumerate([(31, 2.0), (28, 9.5)],
+                                                   1)))
+    if wall:
+        (work_dir / 'wall_seconds.txt').write_text(wall)
+    return work_dir
+
+
+def test_a_record_holds_the_runs_metrics_curves_and_time(tmp_path):
+    work_dir = _finished_work_dir(tmp_path, 'sdm_noise50_seed1_2e', '84\n')
+    records = tmp_path / 'records'
+    noise_grid.write_record(REPO, work_dir,
+                            records / 'sdm_noise50_seed1_2e.json')
+    assert [p.name for p in records.iterdir()] == ['sdm_noise50_seed1_2e.json']
+    results = noise_grid.finished_runs(records, epochs=2)
+    assert list(results) == [('sdm', 0.5)]
+    [run] = results[('sdm', 0.5)]
+    assert run['best']['R1'] == 30.0 and run['last']['mINP'] == 12.5
+    assert run['val_r1'] == [31, 28] and run['noisy_top1'] == [2.0, 9.5]
+    assert run['wall_seconds'] == 84.0 and len(run['commit']) == 40
+    assert noise_grid.finished_runs(records, epochs=100) == {}
+    assert noise_grid.estimate_hours([('sdm', 0.5, 0)] * 2, records, 100,
+                                     jobs=2) == 84 / 2 * 100 / 3600
+
+
+def test_recorded_runs_are_skipped_and_finished_ones_recorded(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(noise_grid, 'RUNS_DIR', 'runs')
+    records = tmp_path / 'records'
+    records.mkdir()
+    (records / 'rde_noise20_seed0_2e.json').write_text('{}')
+    _finished_work_dir(tmp_path / 'runs', 'sdm_noise50_seed0_2e')
+
+    def no_training(*args, **kwargs):
+        raise AssertionError('a recorded or finished run was trained')
+
+    monkeypatch.setattr(noise_grid.subprocess, 'run', no_training)
+    monkeypatch.setattr(noise_grid, 'write_record',
+                        lambda repo, work_dir, record: record.write_text(
+                            json.dumps({'run': work_dir.name})))
+    noise_grid.train_run(tmp_path, 'rde', 0.2, 0, 2, 1, records)
+    noise_grid.train_run(tmp_path, 'sdm', 0.5, 0, 2, 1, records)
+    assert json.loads((records / 'sdm_noise50_seed0_2e.json').read_text()) == {
+        'run': 'sdm_noise50_seed0_2e'}
+    assert not (tmp_path / 'runs' / 'rde_noise20_seed0_2e').exists()
