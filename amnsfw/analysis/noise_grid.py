@@ -41,9 +41,11 @@ METHODS = {
     'amns-nomask': AMNS + 'amns-nomask_tinyclip_30e_synthpedes.py',
     'amns-sdm': AMNS + 'amns-sdm_tinyclip_30e_synthpedes.py',
     'amns-nowaf': AMNS + 'amns-nowaf_tinyclip_30e_synthpedes.py',
+    'amns-noid': AMNS + 'amns-noid_tinyclip_30e_synthpedes.py',
 }
 MAIN_METHODS = ('sdm', 'irra', 'rde', 'amns', 'clean-oracle')
-ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf')
+ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf',
+             'amns-noid')
 METRICS = ('R1', 'R5', 'R10', 'mAP', 'mINP')
 #: Where the runs go, relative to the repository.
 RUNS_DIR = 'work_dirs/noise_robustness'
