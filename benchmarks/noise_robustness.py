@@ -45,7 +45,7 @@ from pathlib import Path
 from amnsfw.analysis.noise_grid import (ABLATIONS, DATA_ROOT, DEFAULT_EPOCHS,
                                         MAIN_METHODS, METHODS, RECORDS_DIR,
                                         RUNS_DIR, TRAIN_IDS, estimate_hours,
-                                        finished_runs, plan_grid, run_name,
+                                        finished_runs, plan_grid, record_path,
                                         train_run, write_report)
 from amnsfw.datasets.synthpedes import generate_synthpedes
 
@@ -93,8 +93,8 @@ def main(argv=None) -> None:
     generate_synthpedes(str(REPO / DATA_ROOT), num_train_ids=TRAIN_IDS)
     grid = plan_grid(args.methods, args.noise, args.ablations,
                      args.ablation_noise, args.seeds)
-    to_run = [job for job in grid if not (
-        records / f'{run_name(*job, args.epochs)}.json').is_file()]
+    to_run = [job for job in grid
+              if not record_path(records, *job, args.epochs).is_file()]
     hours = estimate_hours(to_run, records, args.epochs, args.jobs)
     print(f'{len(grid)} runs of {args.epochs} epochs, {len(to_run)} not '
           'recorded yet' + (f', about {hours:.1f} h at the measured speed'

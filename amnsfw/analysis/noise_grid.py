@@ -94,6 +94,12 @@ def run_config(repo: Path, method: str, noise: float, seed: int,
     return cfg
 
 
+def record_path(records: Path, method: str, noise: float, seed: int,
+                epochs: int) -> Path:
+    """Where the run's record lives (or will) in ``records``."""
+    return records / f'{run_name(method, noise, seed, epochs)}.json'
+
+
 @contextlib.contextmanager
 def run_lock(work_dir: Path):
     """Hold ``work_dir``'s lock while the block runs; yields False, at
@@ -114,10 +120,10 @@ def train_run(repo: Path, method: str, noise: float, seed: int,
     write its record into ``records``; skipped when the record exists or
     another process runs it. A run finished before its record was written
     only gets the record."""
-    name = run_name(method, noise, seed, epochs)
-    record = records / f'{name}.json'
+    record = record_path(records, method, noise, seed, epochs)
     if record.is_file():
         return
+    name = record.stem
     work_dir = repo / RUNS_DIR / name
     done = work_dir / 'test_best.json'
     with run_lock(work_dir) as mine:
