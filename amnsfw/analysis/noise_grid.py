@@ -42,10 +42,20 @@ METHODS = {
     'amns-sdm': AMNS + 'amns-sdm_tinyclip_30e_synthpedes.py',
     'amns-nowaf': AMNS + 'amns-nowaf_tinyclip_30e_synthpedes.py',
     'amns-noid': AMNS + 'amns-noid_tinyclip_30e_synthpedes.py',
+    'amns-drophigh': AMNS + 'amns-drophigh_tinyclip_30e_synthpedes.py',
+    'amns-alllayers': AMNS + 'amns-alllayers_tinyclip_30e_synthpedes.py',
+    'amns-emaconst': AMNS + 'amns-emaconst_tinyclip_30e_synthpedes.py',
+    'amns-beta3': AMNS + 'amns-beta3_tinyclip_30e_synthpedes.py',
+    'amns-gamma0': AMNS + 'amns-gamma0_tinyclip_30e_synthpedes.py',
+    'amns-wafnorm': AMNS + 'amns-wafnorm_tinyclip_30e_synthpedes.py',
 }
 MAIN_METHODS = ('sdm', 'irra', 'rde', 'amns', 'clean-oracle')
 ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf',
              'amns-noid')
+#: Other readings of AMNS's parts (plugins/amns/README.md), one option each;
+#: run on demand with ``--methods``.
+READINGS = ('amns-drophigh', 'amns-alllayers', 'amns-emaconst', 'amns-beta3',
+            'amns-gamma0', 'amns-wafnorm')
 METRICS = ('R1', 'R5', 'R10', 'mAP', 'mINP')
 #: Where the runs go, relative to the repository.
 RUNS_DIR = 'work_dirs/noise_robustness'
@@ -224,10 +234,10 @@ def grid_table(results: Dict, methods: Sequence[str],
 
 
 def comparisons(results: Dict, noise_rates: Sequence[float]) -> List[str]:
-    """AMNS against RDE and against each of its ablations, best and last
-    test R@1, per noise rate."""
+    """AMNS against RDE, SDM, each of its ablations and each other
+    reading, best and last test R@1, per noise rate."""
     lines = []
-    for other in ('rde', 'sdm') + ABLATIONS:
+    for other in ('rde', 'sdm') + ABLATIONS + READINGS:
         for noise in noise_rates:
             a, b = results.get(('amns', noise)), results.get((other, noise))
             if not a or not b:
@@ -258,7 +268,7 @@ def write_report(repo: Path, results: Dict, epochs: int, out: Path) -> None:
     seeds = sorted({len(runs) for runs in results.values()})
     summary = json.loads((repo / DATA_ROOT / 'SynthPEDES/synthpedes_meta.json')
                          .read_text())['summary']
-    methods = [m for m in MAIN_METHODS + ABLATIONS
+    methods = [m for m in MAIN_METHODS + ABLATIONS + READINGS
                if any(m == k[0] for k in results)]
     lines = [
         'Tiny CLIP from the model zoo fine-tuned on SynthPEDES with '
@@ -284,7 +294,7 @@ def write_report(repo: Path, results: Dict, epochs: int, out: Path) -> None:
             f"{cell([r['clean_top1'][-1] for r in runs])} |")
     out.write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
-    plot_noise_curves(results, noise_rates, out, MAIN_METHODS + ABLATIONS)
+    plot_noise_curves(results, noise_rates, out, methods)
 
 
 def estimate_hours(grid: Sequence[tuple], records: Path, epochs: int,

@@ -62,6 +62,22 @@ def test_attention_keeps_the_top_patches_and_the_class_token(
     assert torch.equal(out, by_hand)
 
 
+def test_drop_highest_keeps_the_bottom_patches(encoder, monkeypatch):
+    masker = AttentionWeightedMasker(encoder, mask_ratio=0.5,
+                                     drop='highest').train()
+    attention = torch.zeros(1, 1, 1 + PATCHES)
+    attention[0, 0, 1:] = torch.tensor([.1, .9, .2, .8, .3, .05, .7, .0])
+    plant_attention(monkeypatch, masker, attention)
+    out = masker(numbered_tokens(1), torch.zeros(1, 3, *IMAGE_SIZE), None)
+    # The four lowest: patches 8 (.0), 6 (.05), 1 (.1), 3 (.2), grid order.
+    assert out[0, :, 0].long().tolist() == [0, 1, 3, 6, 8]
+
+
+def test_unknown_drop_is_refused(encoder):
+    with pytest.raises(ValueError, match='drop must be one of'):
+        AttentionWeightedMasker(encoder, drop='middle')
+
+
 def test_all_layers_are_averaged(encoder, monkeypatch):
     masker = AttentionWeightedMasker(encoder, mask_ratio=0.75,
                                      attention_layers='all').train()

@@ -11,6 +11,9 @@ from torch import nn
 SCORES = ('attention', 'text')
 #: Which layers' CLS attention the ``'attention'`` score averages.
 ATTENTION_LAYERS = ('last', 'all')
+#: Which patches are dropped: the lowest-scored (keep the salient ones, as
+#: A-CLIP does) or the highest-scored (hide the salient ones).
+DROPS = ('lowest', 'highest')
 
 
 class AttentionWeightedMasker(nn.Module):
@@ -28,8 +31,9 @@ class AttentionWeightedMasker(nn.Module):
       ``post_layernorm``, when it has one, then its ``projection``), to the
       paired caption's global feature (detached).
 
-    The online tokens keep the class token and the top
-    :math:`k = \max(1, N - \mathrm{round}(N \cdot r))` patches by score
+    The online tokens keep the class token and the
+    :math:`k = \max(1, N - \mathrm{round}(N \cdot r))` highest-scored
+    patches (``drop='lowest'``) or the k lowest-scored (``drop='highest'``)
     (Python's ``round``, half to even; ties as ``torch.topk`` breaks them),
     in their original order; the rest are dropped before the online
     encoder's transformer blocks. The online tokens already carry their
@@ -58,6 +62,8 @@ class AttentionWeightedMasker(nn.Module):
         attention_layers (str): CLS attention of the ``'last'`` layer or
             the mean over ``'all'`` layers (``'attention'`` score only).
             Defaults to ``'last'``.
+        drop (str): Drop the ``'lowest'``-scored patches (keep the salient
+            ones) or the ``'highest'``-scored. Defaults to ``'lowest'``.
         momentum (float): Initial EMA momentum, in ``[0, 1]``; the hook's
             schedule overwrites it. Defaults to 0.996.
     """
@@ -67,6 +73,7 @@ class AttentionWeightedMasker(nn.Module):
                  mask_ratio: float = 0.5,
                  score: str = 'attention',
                  attention_layers: str = 'last',
+                 drop: str = 'lowest',
                  momentum: float = 0.996) -> None:
         super().__init__()
         if not 0 <= mask_ratio < 1:
@@ -76,6 +83,8 @@ class AttentionWeightedMasker(nn.Module):
         if attention_layers not in ATTENTION_LAYERS:
             raise ValueError(f'attention_layers must be one of '
                              f'{ATTENTION_LAYERS}, got {attention_layers!r}')
+        if drop not in DROPS:
+            raise ValueError(f'drop must be one of {DROPS}, got {drop!r}')
         if not 0 <= momentum <= 1:
             raise ValueError(f'momentum must be in [0, 1], got {momentum}')
         if score == 'text' and not hasattr(image_encoder, 'projection'):
@@ -85,6 +94,7 @@ class AttentionWeightedMasker(nn.Module):
         self.mask_ratio = mask_ratio
         self.score = score
         self.attention_layers = attention_layers
+        self.drop = drop
         self.ema_encoder = copy.deepcopy(image_encoder).requires_grad_(False)
         self.ema_encoder.eval()
         self.register_buffer('momentum', torch.tensor(float(momentum)))
@@ -130,7 +140,8 @@ class AttentionWeightedMasker(nn.Module):
 
     def forward(self, tokens: torch.Tensor, images: torch.Tensor,
                 text_embeds: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Keep the class token and the top-scored patches of ``tokens``.
+        """Keep the class token and the patches of ``tokens`` that the
+        ``drop`` rule keeps.
 
         Args:
             tokens (Tensor): The online encoder's embedded tokens,
@@ -153,7 +164,8 @@ class AttentionWeightedMasker(nn.Module):
             raise ValueError(
                 f'the EMA encoder scored {tuple(scores.shape)} patches; the '
                 f'online tokens have {(batch, length - 1)} (batch, patches)')
-        kept = scores.topk(keep, dim=1).indices.sort(dim=1).values + 1
+        kept = scores.topk(keep, dim=1, largest=self.drop == 'lowest')
+        kept = kept.indices.sort(dim=1).values + 1
         kept = torch.cat([kept.new_zeros(batch, 1), kept], dim=1)
         return tokens.gather(1, kept.unsqueeze(-1).expand(-1, -1, width))
 
