@@ -148,6 +148,9 @@ def train_run(repo: Path, method: str, noise: float, seed: int,
             return
         config = work_dir / 'run_config.py'
         run_config(repo, method, noise, seed, epochs).dump(str(config))
+        started = work_dir / 'commit.txt'
+        if not started.is_file():  # a resumed run keeps its first commit
+            started.write_text(current_commit(repo) + '\n')
         command = [
             sys.executable, 'tools/train.py', str(config), '--work-dir',
             str(work_dir), '--resume', '--test-last', '--out-last',
@@ -184,14 +187,23 @@ def read_run(work_dir: Path) -> dict:
         clean_top1=[e.get('memorisation/clean_top1') for e in epochs])
 
 
+def current_commit(repo: Path) -> str:
+    """``repo``'s HEAD commit, or ``''`` outside a git checkout."""
+    return subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=repo,
+                          capture_output=True, text=True).stdout.strip()
+
+
 def write_record(repo: Path, work_dir: Path, record: Path) -> None:
     """The finished run in ``work_dir`` as one JSON file: :func:`read_run`
     plus the wall seconds of the invocation that finished it (the whole
-    run's unless it resumed) and the commit of ``repo`` it ran on.
-    Written whole, then renamed, so a record on disk is always complete."""
+    run's unless it resumed) and the commit the run started on (its
+    ``commit.txt``; a work dir from before that file gets ``repo``'s
+    current commit). Written whole, then renamed, so a record on disk is
+    always complete."""
     wall = work_dir / 'wall_seconds.txt'
-    commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=repo,
-                            capture_output=True, text=True).stdout.strip()
+    started = work_dir / 'commit.txt'
+    commit = (started.read_text().strip() if started.is_file() else
+              current_commit(repo))
     content = dict(read_run(work_dir), run=work_dir.name,
                    wall_seconds=(float(wall.read_text())
                                  if wall.is_file() else None),

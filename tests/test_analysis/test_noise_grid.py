@@ -1,6 +1,7 @@
 """amnsfw.analysis.noise_grid: run configs, the grid and its report."""
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 from amnsfw.analysis import noise_grid
 
@@ -85,9 +86,18 @@ def test_a_record_holds_the_runs_metrics_curves_and_time(tmp_path):
     assert run['best']['R1'] == 30.0 and run['last']['mINP'] == 12.5
     assert run['val_r1'] == [31, 28] and run['noisy_top1'] == [2.0, 9.5]
     assert run['wall_seconds'] == 84.0 and len(run['commit']) == 40
+    assert run['commit'] == noise_grid.current_commit(REPO)
     assert noise_grid.finished_runs(records, epochs=100) == {}
     assert noise_grid.estimate_hours([('sdm', 0.5, 0)] * 2, records, 100,
                                      jobs=2) == 84 / 2 * 100 / 3600
+
+
+def test_a_record_names_the_commit_the_run_started_on(tmp_path):
+    work_dir = _finished_work_dir(tmp_path, 'sdm_noise50_seed1_2e')
+    (work_dir / 'commit.txt').write_text('0' * 40 + '\n')
+    record = tmp_path / 'sdm_noise50_seed1_2e.json'
+    noise_grid.write_record(REPO, work_dir, record)
+    assert json.loads(record.read_text())['commit'] == '0' * 40
 
 
 def test_recorded_runs_are_skipped_and_finished_ones_recorded(
@@ -110,3 +120,16 @@ def test_recorded_runs_are_skipped_and_finished_ones_recorded(
     assert json.loads((records / 'sdm_noise50_seed0_2e.json').read_text()) == {
         'run': 'sdm_noise50_seed0_2e'}
     assert not (tmp_path / 'runs' / 'rde_noise20_seed0_2e').exists()
+
+
+def test_a_run_keeps_the_commit_it_started_on_when_resumed(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(noise_grid, 'RUNS_DIR', str(tmp_path / 'runs'))
+    monkeypatch.setattr(noise_grid.subprocess, 'run',
+                        lambda *args, **kwargs: SimpleNamespace(returncode=1))
+    started = tmp_path / 'runs' / 'sdm_noise50_seed0_2e' / 'commit.txt'
+    for commit in ('a' * 40, 'b' * 40):  # a failed start, then a resume
+        monkeypatch.setattr(noise_grid, 'current_commit',
+                            lambda repo, c=commit: c)
+        noise_grid.train_run(REPO, 'sdm', 0.5, 0, 2, 1, tmp_path / 'records')
+        assert started.read_text() == 'a' * 40 + '\n'
