@@ -9,6 +9,18 @@ CURVES = (('val_r1', 'val R@1 (%)', 'r1'),
           ('noisy_top1', 'noisy pairs memorised (%)', 'memorisation'))
 
 
+def method_colours(methods: Sequence[str]) -> Dict[str, object]:
+    """A colour per method, in order: matplotlib's default cycle
+    (``C0``-``C9``) for up to ten methods, the 20 colours of ``tab20``
+    beyond (repeating after twenty)."""
+    if len(methods) <= 10:
+        return {method: f'C{i}' for i, method in enumerate(methods)}
+    from matplotlib import colormaps
+    palette = colormaps['tab20'].colors
+    return {method: palette[i % len(palette)]
+            for i, method in enumerate(methods)}
+
+
 def plot_noise_curves(results: Dict[Tuple[str, float], List[dict]],
                       noise_rates: Sequence[float], out: Path,
                       methods: Sequence[str]) -> None:
@@ -24,12 +36,13 @@ def plot_noise_curves(results: Dict[Tuple[str, float], List[dict]],
             where not logged).
         noise_rates (Sequence[float]): The panels, in order.
         out (Path): The report the figures accompany.
-        methods (Sequence[str]): Every method, in colour order (method
-            ``i`` is drawn in colour ``C<i>``).
+        methods (Sequence[str]): Every method, in colour order
+            (:func:`method_colours`).
     """
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    colours = method_colours(methods)
     for key, label, name in CURVES:
         rates = [n for n in noise_rates if key == 'val_r1' or n > 0]
         if not rates:
@@ -45,9 +58,8 @@ def plot_noise_curves(results: Dict[Tuple[str, float], List[dict]],
                 length = min(len(c) for c in curves)
                 mean = [statistics.mean(c[i] for c in curves)
                         for i in range(length)]
-                colour = f'C{list(methods).index(method)}'
                 axis.plot(range(1, length + 1), mean, label=method,
-                          color=colour)
+                          color=colours[method])
             axis.set(title=f'{round(noise * 100)} % noise', xlabel='epoch')
             axis.legend(fontsize=7)
         axes[0][0].set_ylabel(label)

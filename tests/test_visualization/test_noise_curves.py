@@ -1,7 +1,8 @@
 """amnsfw.visualization.noise_curves: the curves of a noise grid."""
 from pathlib import Path
 
-from amnsfw.visualization.noise_curves import plot_noise_curves
+from amnsfw.visualization.noise_curves import (method_colours,
+                                                plot_noise_curves)
 
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
@@ -29,3 +30,9 @@ def test_no_memorisation_figure_without_noise(tmp_path: Path):
                       ['sdm'])
     assert (tmp_path / 'report_r1.png').is_file()
     assert not (tmp_path / 'report_memorisation.png').exists()
+
+
+def test_every_method_gets_its_own_colour():
+    assert method_colours(['sdm', 'rde']) == {'sdm': 'C0', 'rde': 'C1'}
+    many = [f'm{i}' for i in range(16)]
+    assert len(set(method_colours(many).values())) == 16
