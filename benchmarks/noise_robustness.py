@@ -16,8 +16,10 @@ rate, seed) trains with ``tools/train.py`` and records:
   noisy training pairs memorised (and clean pairs fitted).
 
 Methods: ``sdm`` (SDM alone), ``irra``, ``rde``, ``amns``, AMNS's single
-ablations, and ``clean-oracle``: the SDM-only recipe trained on the pairs
-the noise left clean (RDE's CLIP-C), an upper bound that knows the noise.
+ablations, its other readings (``amns-drophigh`` etc., run only when named
+in ``--methods``), and ``clean-oracle``: the SDM-only recipe trained on the
+pairs the noise left clean (RDE's CLIP-C), an upper bound that knows the
+noise.
 The report (markdown + PNGs) gives mean ± sample standard deviation over
 seeds, and calls two results different only when their means differ by more
 than twice the larger standard deviation::

@@ -164,8 +164,8 @@ class AttentionWeightedMasker(nn.Module):
             raise ValueError(
                 f'the EMA encoder scored {tuple(scores.shape)} patches; the '
                 f'online tokens have {(batch, length - 1)} (batch, patches)')
-        kept = scores.topk(keep, dim=1, largest=self.drop == 'lowest')
-        kept = kept.indices.sort(dim=1).values + 1
+        chosen = scores.topk(keep, dim=1, largest=self.drop == 'lowest')
+        kept = chosen.indices.sort(dim=1).values + 1
         kept = torch.cat([kept.new_zeros(batch, 1), kept], dim=1)
         return tokens.gather(1, kept.unsqueeze(-1).expand(-1, -1, width))
 
