@@ -49,6 +49,8 @@ METHODS = {
     'amns-gamma0': AMNS + 'amns-gamma0_tinyclip_30e_synthpedes.py',
     'amns-wafnorm': AMNS + 'amns-wafnorm_tinyclip_30e_synthpedes.py',
     'amns-bsdmonly': AMNS + 'amns-bsdmonly_tinyclip_30e_synthpedes.py',
+    'amns-sdmonly': AMNS + 'amns-sdmonly_tinyclip_30e_synthpedes.py',
+    'amns-bsdmnomask': AMNS + 'amns-bsdmnomask_tinyclip_30e_synthpedes.py',
 }
 MAIN_METHODS = ('sdm', 'irra', 'rde', 'amns', 'clean-oracle')
 ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf',
@@ -56,7 +58,8 @@ ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf',
 #: Other readings of AMNS's parts (plugins/amns/README.md), one option each;
 #: run on demand with ``--methods``.
 READINGS = ('amns-drophigh', 'amns-alllayers', 'amns-emaconst', 'amns-beta3',
-            'amns-gamma0', 'amns-wafnorm', 'amns-bsdmonly')
+            'amns-gamma0', 'amns-wafnorm', 'amns-bsdmonly', 'amns-sdmonly',
+            'amns-bsdmnomask')
 METRICS = ('R1', 'R5', 'R10', 'mAP', 'mINP')
 #: Where the runs go, relative to the repository.
 RUNS_DIR = 'work_dirs/noise_robustness'
