@@ -49,8 +49,10 @@ class BSDMLoss(nn.Module):
     (t2i on :math:`S^T`). The forward term is IRRA's SDM (``log(q + eps)``),
     so ``alpha=1, beta=0`` is :class:`~amnsfw.models.losses.SDMLoss`
     exactly. The reverse term, a cross-entropy against :math:`q` minus its
-    entropy, pulls probability onto every positive instead of letting the
-    model grow over-confident on a few (possibly mislabelled) ones. AMNS
+    entropy, pulls probability onto every positive, the mislabelled ones
+    included: unlike the forward term it is unbounded, and on SynthPEDES
+    at 50 % noise it is what makes the model memorise the noisy pairs
+    (docs/benchmarks.md, "AMNS's parts"). AMNS
     (Zhang & Zhou, 2025, arXiv 2409.06385) names BSDM; its equation here is
     our interpretation.
 
