@@ -51,6 +51,8 @@ METHODS = {
     'amns-bsdmonly': AMNS + 'amns-bsdmonly_tinyclip_30e_synthpedes.py',
     'amns-sdmonly': AMNS + 'amns-sdmonly_tinyclip_30e_synthpedes.py',
     'amns-bsdmnomask': AMNS + 'amns-bsdmnomask_tinyclip_30e_synthpedes.py',
+    'amns-sdmwaf': AMNS + 'amns-sdmwaf_tinyclip_30e_synthpedes.py',
+    'amns-sdmid': AMNS + 'amns-sdmid_tinyclip_30e_synthpedes.py',
 }
 MAIN_METHODS = ('sdm', 'irra', 'rde', 'amns', 'clean-oracle')
 ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf',
@@ -59,7 +61,7 @@ ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf',
 #: run on demand with ``--methods``.
 READINGS = ('amns-drophigh', 'amns-alllayers', 'amns-emaconst', 'amns-beta3',
             'amns-gamma0', 'amns-wafnorm', 'amns-bsdmonly', 'amns-sdmonly',
-            'amns-bsdmnomask')
+            'amns-bsdmnomask', 'amns-sdmwaf', 'amns-sdmid')
 METRICS = ('R1', 'R5', 'R10', 'mAP', 'mINP')
 #: Where the runs go, relative to the repository.
 RUNS_DIR = 'work_dirs/noise_robustness'
