@@ -62,6 +62,18 @@ ABLATIONS = ('amns-randmask', 'amns-nomask', 'amns-sdm', 'amns-nowaf',
 READINGS = ('amns-drophigh', 'amns-alllayers', 'amns-emaconst', 'amns-beta3',
             'amns-gamma0', 'amns-wafnorm', 'amns-bsdmonly', 'amns-sdmonly',
             'amns-bsdmnomask', 'amns-sdmwaf', 'amns-sdmid')
+#: The pairs the report tests by the 2-sigma rule, ``(a, b)`` read as
+#: "a against b": the main methods with each other, AMNS with each of its
+#: ablations and readings, and the readings that split one difference in
+#: two with the run each differs from by one line.
+COMPARED = (
+    ('amns', 'rde'), ('amns', 'irra'), ('amns', 'sdm'), ('rde', 'sdm'),
+    ('irra', 'sdm'), ('rde', 'irra'), ('clean-oracle', 'amns'),
+    ('clean-oracle', 'rde'), ('clean-oracle', 'irra'),
+    ('clean-oracle', 'sdm'),
+    *(('amns', other) for other in ABLATIONS + READINGS),
+    ('amns-sdmonly', 'sdm'), ('amns-bsdmnomask', 'sdm'),
+    ('amns-sdmwaf', 'amns-sdmonly'), ('amns-sdmid', 'amns-sdmonly'))
 METRICS = ('R1', 'R5', 'R10', 'mAP', 'mINP')
 #: Where the runs go, relative to the repository.
 RUNS_DIR = 'work_dirs/noise_robustness'
@@ -252,12 +264,12 @@ def grid_table(results: Dict, methods: Sequence[str],
 
 
 def comparisons(results: Dict, noise_rates: Sequence[float]) -> List[str]:
-    """AMNS against RDE, SDM, each of its ablations and each other
-    reading, best and last test R@1, per noise rate."""
+    """Each pair of :data:`COMPARED` that both have runs at a noise rate:
+    best and last test R@1, called by :func:`compare`."""
     lines = []
-    for other in ('rde', 'sdm') + ABLATIONS + READINGS:
+    for first, second in COMPARED:
         for noise in noise_rates:
-            a, b = results.get(('amns', noise)), results.get((other, noise))
+            a, b = results.get((first, noise)), results.get((second, noise))
             if not a or not b:
                 continue
             marks = []
@@ -266,14 +278,14 @@ def comparisons(results: Dict, noise_rates: Sequence[float]) -> List[str]:
                 vb = [r[which]['R1'] for r in b]
                 delta = statistics.mean(va) - statistics.mean(vb)
                 marks.append(f'{compare(va, vb)} ({delta:+.2f})')
-            lines.append(f'| amns vs {other} | {round(noise * 100)} % | ' +
-                         ' | '.join(marks) + ' |')
+            lines.append(f'| {first} vs {second} | {round(noise * 100)} % | '
+                         + ' | '.join(marks) + ' |')
     if not lines:
         return []
     return [
-        'AMNS against the others: `>`/`<` where the means differ by more '
-        'than twice the larger standard deviation, `≈` where they do not, '
-        '`?` with fewer than two seeds; the difference of means in '
+        'Differences: `>`/`<` where the means differ by more than twice the '
+        'larger standard deviation, `≈` where they do not, `?` with fewer '
+        'than two seeds on either side; the difference of means in '
         'brackets.', '', '| comparison | noise | best R1 | last R1 |',
         '|---|---|---|---|', *lines, ''
     ]

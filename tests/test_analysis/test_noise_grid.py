@@ -39,6 +39,25 @@ def test_grid_table_has_best_and_last_per_noise_rate():
     assert len(table) == 3  # rde has no runs: no row
 
 
+def test_comparisons_call_each_pair_with_runs_on_both_sides():
+    def runs(*last):
+        return [dict(best={'R1': 20.0}, last={'R1': r1}) for r1 in last]
+
+    lines = noise_grid.comparisons(
+        {('rde', 0.5): runs(19.0, 19.5), ('sdm', 0.5): runs(13.0, 13.2),
+         ('amns', 0.5): runs(6.0), ('amns-sdmonly', 0.5): runs(11.0, 12.0),
+         ('amns-sdmid', 0.5): runs(12.5, 14.5)}, [0.5])
+    rows = [line for line in lines if line.startswith('| ') and ' vs ' in line]
+    assert rows == [
+        '| amns vs rde | 50 % | ? (+0.00) | ? (-13.25) |',
+        '| amns vs sdm | 50 % | ? (+0.00) | ? (-7.10) |',
+        '| rde vs sdm | 50 % | ≈ (+0.00) | > (+6.15) |',
+        '| amns vs amns-sdmonly | 50 % | ? (+0.00) | ? (-5.50) |',
+        '| amns vs amns-sdmid | 50 % | ? (+0.00) | ? (-7.50) |',
+        '| amns-sdmonly vs sdm | 50 % | ≈ (+0.00) | < (-1.60) |',
+        '| amns-sdmid vs amns-sdmonly | 50 % | ≈ (+0.00) | ≈ (+2.00) |']
+
+
 def test_runs_train_on_the_regimes_smaller_set_with_its_id_classes():
     cfg = noise_grid.run_config(REPO, 'irra', 0.5, 0, epochs=4)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
