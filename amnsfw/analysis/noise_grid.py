@@ -16,6 +16,7 @@ night can be run in pieces on several, each adding its records.
 """
 import contextlib
 import fcntl
+import itertools
 import json
 import os
 import statistics
@@ -63,14 +64,12 @@ READINGS = ('amns-drophigh', 'amns-alllayers', 'amns-emaconst', 'amns-beta3',
             'amns-gamma0', 'amns-wafnorm', 'amns-bsdmonly', 'amns-sdmonly',
             'amns-bsdmnomask', 'amns-sdmwaf', 'amns-sdmid')
 #: The pairs the report tests by the 2-sigma rule, ``(a, b)`` read as
-#: "a against b": the main methods with each other, AMNS with each of its
-#: ablations and readings, and the readings that split one difference in
-#: two with the run each differs from by one line.
+#: "a against b": every two main methods (the later in MAIN_METHODS against
+#: the earlier), AMNS with each of its ablations and readings, and the
+#: readings that split one difference in two with the run each differs
+#: from by one line.
 COMPARED = (
-    ('amns', 'rde'), ('amns', 'irra'), ('amns', 'sdm'), ('rde', 'sdm'),
-    ('irra', 'sdm'), ('rde', 'irra'), ('clean-oracle', 'amns'),
-    ('clean-oracle', 'rde'), ('clean-oracle', 'irra'),
-    ('clean-oracle', 'sdm'),
+    *itertools.combinations(reversed(MAIN_METHODS), 2),
     *(('amns', other) for other in ABLATIONS + READINGS),
     ('amns-sdmonly', 'sdm'), ('amns-bsdmnomask', 'sdm'),
     ('amns-sdmwaf', 'amns-sdmonly'), ('amns-sdmid', 'amns-sdmonly'))
